@@ -1,0 +1,161 @@
+"""Leave a working Pulumi engine in the project's virtualenv (``.venv/bin``).
+
+Run with the virtualenv's interpreter (``./dev setup`` does): the engine's version is the
+version of the ``pulumi`` Python SDK installed there, because the CLI and the SDK speak one
+protocol. Two routes, in order:
+
+1. a ``pulumi`` CLI of exactly that version already on PATH is linked;
+2. otherwise the CLI and a Python language host are built from the Go module proxy
+   (``engine/`` is the wrapper module), once per version, into the user cache directory.
+
+Either way the two launchers the engine runs for Python (the program shim and the
+dynamic-provider host) are written into ``.venv/bin``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.prefix) / "bin"
+_started = time.monotonic()
+
+
+class SetupError(Exception):
+    """The engine could not be provided; the message says what to do."""
+
+
+def step(message: str) -> None:
+    print(f"[engine {time.monotonic() - _started:6.1f}s] {message}", flush=True)
+
+
+def cache_dir(version: str) -> Path:
+    """One directory per engine version and wrapper-module content, so editing the language
+    host or the module's pins builds anew while an unchanged checkout reuses the build."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "engine").rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "maytapi-pulumi" / "engine" / f"v{version}-{digest.hexdigest()[:12]}"
+
+
+def cli_version(pulumi: Path | str) -> str | None:
+    try:
+        out = subprocess.run(
+            [str(pulumi), "version"], capture_output=True, text=True, timeout=60, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.strip().removeprefix("v")
+
+
+def installed_cli(version: str) -> Path | None:
+    """A pulumi CLI of `version` on PATH, outside our own virtualenv."""
+    path = os.pathsep.join(
+        p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p).resolve() != VENV_BIN.resolve()
+    )
+    found = shutil.which("pulumi", path=path)
+    if found and cli_version(found) == version:
+        return Path(found)
+    return None
+
+
+def go_build(version: str, target: Path) -> None:
+    go = shutil.which("go")
+    if go is None:
+        raise SetupError(
+            f"No Pulumi CLI v{version} on PATH and no Go toolchain to build one.\n"
+            f"Install the Pulumi CLI v{version} (https://www.pulumi.com/docs/install/) "
+            "or Go >= 1.26 (https://go.dev/doc/install), then run ./dev setup again."
+        )
+    build = target.parent / "build"
+    shutil.rmtree(build, ignore_errors=True)
+    shutil.copytree(ROOT / "engine", build)
+    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOWORK": "off"}
+
+    def go_run(*args: str) -> str:
+        step("go " + " ".join(args))
+        done = subprocess.run([go, *args], cwd=build, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SetupError(
+                f"`go {' '.join(args)}` failed:\n{done.stderr.strip()}\n"
+                f"The Go module proxy must serve github.com/pulumi/pulumi/pkg/v3@v{version}; "
+                "pin the pulumi Python SDK to a version it serves (constraints.txt), "
+                "or install the Pulumi CLI of the SDK's version."
+            )
+        return done.stdout
+
+    go_run(
+        "mod", "edit",
+        f"-require=github.com/pulumi/pulumi/pkg/v3@v{version}",
+        f"-require=github.com/pulumi/pulumi/sdk/v3@v{version}",
+    )
+    go_run("mod", "tidy")
+    ldflags = f"-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v{version}"
+    staging = target.parent / "staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    common = ["build", "-trimpath", "-tags", "osusergo,grpcnotrace", "-ldflags", ldflags]
+    go_run(*common, "-o", str(staging / "pulumi"), "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi")
+    go_run(*common, "-o", str(staging / "pulumi-language-python"), "./langhost")
+    # The SDK module ships the program shim that matches this version; our host runs it.
+    sdk_dir = go_run("list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi/sdk/v3").strip()
+    shutil.copy(Path(sdk_dir) / "python" / "cmd" / "pulumi-language-python-exec", staging)
+    for f in staging.iterdir():
+        f.chmod(0o755)
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)  # atomic: a half-built cache is never mistaken for a whole one
+    shutil.rmtree(build, ignore_errors=True)
+
+
+def link(source: Path, name: str) -> None:
+    dest = VENV_BIN / name
+    if dest.is_symlink() or dest.exists():
+        dest.unlink()
+    dest.symlink_to(source)
+
+
+def write_provider_launcher() -> None:
+    # The engine starts dynamic providers through this name; run them in this virtualenv,
+    # whatever python3 is first on PATH, so the package and its pinned SDK are importable.
+    launcher = VENV_BIN / "pulumi-resource-pulumi-python"
+    launcher.write_text(f'#!/bin/sh\nexec "{VENV_BIN / "python"}" -u -m pulumi.dynamic "$@"\n')
+    launcher.chmod(0o755)
+
+
+def main() -> int:
+    version = importlib.metadata.version("pulumi")
+    step(f"pulumi Python SDK {version}; engine wanted: v{version}")
+    try:
+        existing = installed_cli(version)
+        if existing is not None:
+            step(f"using the installed CLI {existing}")
+            source_dir = existing.resolve().parent
+        else:
+            source_dir = cache_dir(version) / "bin"
+            if cli_version(source_dir / "pulumi") == version:
+                step(f"reusing the cached engine in {source_dir}")
+            else:
+                step(f"building the engine into {source_dir} (a cold build takes several minutes)")
+                go_build(version, source_dir)
+        for name in ("pulumi", "pulumi-language-python", "pulumi-language-python-exec"):
+            if not (source_dir / name).exists():
+                raise SetupError(f"{source_dir / name} is missing; remove {source_dir} and run ./dev setup again.")
+            link(source_dir / name, name)
+        write_provider_launcher()
+    except SetupError as exc:
+        print(f"engine setup failed: {exc}", file=sys.stderr)
+        return 1
+    step(f"ready: {VENV_BIN / 'pulumi'} reports v{cli_version(VENV_BIN / 'pulumi')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

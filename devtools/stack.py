@@ -1,0 +1,107 @@
+"""Real Pulumi stacks, offline: the environment every command of the project runs the engine
+in, and a small wrapper over the Automation API that tests, the demo and the benchmark share."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pulumi import automation as auto
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+
+
+def engine_env(state_dir: Path) -> dict[str, str]:
+    """Variables that keep the engine local and quiet: a file backend (never the cloud login,
+    which recent CLIs start on their own in automated environments), an isolated
+    PULUMI_HOME, a passphrase secrets provider, no update check, no plugin download."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / "backend").mkdir(exist_ok=True)
+    return {
+        "PULUMI_HOME": str(state_dir / "home"),
+        "PULUMI_BACKEND_URL": f"file://{state_dir / 'backend'}",
+        "PULUMI_CONFIG_PASSPHRASE": "",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PULUMI_SKIP_CONFIRMATIONS": "true",
+        "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "false",
+        # .venv/bin holds the CLI, the language host and the dynamic-provider launcher;
+        # ROOT makes devtools (benchmark and smoke-test providers) importable in programs.
+        "PATH": f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def write_project(directory: Path, name: str, program: str) -> None:
+    """A project directory whose Pulumi.yaml runs `program` in the project's virtualenv."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "Pulumi.yaml").write_text(
+        f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: {VENV}\n"
+    )
+    (directory / "__main__.py").write_text(textwrap.dedent(program))
+
+
+@dataclass
+class Project:
+    """One stack of one project directory, driven through the Automation API."""
+
+    directory: Path
+    stack: auto.Stack
+    log: list[str] = field(default_factory=list)
+
+    @classmethod
+    def create(
+        cls,
+        directory: Path,
+        state_dir: Path,
+        program: str,
+        config: Mapping[str, str] | None = None,
+        secrets: Mapping[str, str] | None = None,
+        name: str = "maytapi-test",
+        stack_name: str = "dev",
+    ) -> Project:
+        write_project(directory, name, program)
+        env = engine_env(state_dir)
+        workspace_opts = auto.LocalWorkspaceOptions(
+            work_dir=str(directory),
+            env_vars=env,
+            pulumi_home=env["PULUMI_HOME"],
+            pulumi_command=auto.PulumiCommand(root=str(VENV)),
+        )
+        stack = auto.create_or_select_stack(stack_name, work_dir=str(directory), opts=workspace_opts)
+        values = {k: auto.ConfigValue(v) for k, v in (config or {}).items()}
+        values |= {k: auto.ConfigValue(v, secret=True) for k, v in (secrets or {}).items()}
+        if values:
+            stack.set_all_config(values)
+        return cls(directory, stack)
+
+    def write_program(self, program: str) -> None:
+        (self.directory / "__main__.py").write_text(textwrap.dedent(program))
+
+    def _out(self, line: str) -> None:
+        self.log.append(line)
+
+    def up(self, **kwargs: Any) -> auto.UpResult:
+        return self.stack.up(on_output=self._out, color="never", **kwargs)
+
+    def preview(self, **kwargs: Any) -> auto.PreviewResult:
+        return self.stack.preview(on_output=self._out, color="never", **kwargs)
+
+    def refresh(self, **kwargs: Any) -> auto.RefreshResult:
+        return self.stack.refresh(on_output=self._out, color="never", **kwargs)
+
+    def destroy(self, **kwargs: Any) -> auto.DestroyResult:
+        return self.stack.destroy(on_output=self._out, color="never", **kwargs)
+
+    def export(self) -> dict[str, Any]:
+        """The stack's state as `pulumi stack export` gives it."""
+        return json.loads(json.dumps(self.stack.export_stack().deployment))
+
+    def resources(self, type_suffix: str = "") -> list[dict[str, Any]]:
+        return [r for r in self.export().get("resources", []) if r["type"].endswith(type_suffix)]

@@ -1,0 +1,160 @@
+// pulumi-language-python: a minimal Python language host for the Pulumi engine.
+//
+// Upstream's language host is a Go module of its own that the module proxies reachable from
+// this project's machines do not serve, while the SDK module (gRPC contracts, serving helpers)
+// is served at every version the project pins. This host implements only what `pulumi
+// preview/up/refresh/destroy` of a project-directory program needs: Run and GetPluginInfo.
+// Every other call answers Unimplemented, which the engine treats as "not supported" and
+// skips (plugin discovery, handshake, cancel). Automation API inline programs never reach it.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+// The exec shim exits with this code after it has already shown the user an error.
+const userActionableExitCode = 32
+
+func main() {
+	// The engine appends flags (-tracing, -v, ...) before its own address, which comes last.
+	engineAddress := ""
+	for _, arg := range os.Args[1:] {
+		if !strings.HasPrefix(arg, "-") {
+			engineAddress = arg
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fail(err)
+	}
+	host := &languageHost{
+		engineAddress: engineAddress,
+		execScript:    filepath.Join(filepath.Dir(self), "pulumi-language-python-exec"),
+	}
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
+			return nil
+		},
+	})
+	if err != nil {
+		fail(fmt.Errorf("could not start the language host: %w", err))
+	}
+	// The engine reads the port from our first line of output.
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "pulumi-language-python:", err)
+	os.Exit(1)
+}
+
+type languageHost struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+	engineAddress string
+	execScript    string
+}
+
+func (h *languageHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version.Version}, nil
+}
+
+func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	info := req.GetInfo()
+	program := req.GetProgram()
+	if info != nil && info.GetEntryPoint() != "" {
+		program = info.GetEntryPoint()
+	}
+	if program == "" {
+		program = "."
+	}
+	args := []string{"-u", h.execScript,
+		"--monitor", req.GetMonitorAddress(),
+		"--engine", h.engineAddress,
+		"--project", req.GetProject(),
+		"--stack", req.GetStack(),
+		"--pwd", req.GetPwd(),
+		"--dry_run", fmt.Sprint(req.GetDryRun()),
+		"--parallel", fmt.Sprint(req.GetParallel()),
+	}
+	if org := req.GetOrganization(); org != "" {
+		args = append(args, "--organization", org)
+	}
+	if info != nil && info.GetRootDirectory() != "" {
+		args = append(args, "--root_directory", info.GetRootDirectory())
+	}
+	args = append(args, program)
+	args = append(args, req.GetArgs()...)
+
+	// The SDK reads both as JSON and chokes on null: send {} and [] when there are none.
+	configMap := req.GetConfig()
+	if configMap == nil {
+		configMap = map[string]string{}
+	}
+	secretKeyList := req.GetConfigSecretKeys()
+	if secretKeyList == nil {
+		secretKeyList = []string{}
+	}
+	config, err := json.Marshal(configMap)
+	if err != nil {
+		return nil, err
+	}
+	secretKeys, err := json.Marshal(secretKeyList)
+	if err != nil {
+		return nil, err
+	}
+
+	cmd := exec.CommandContext(ctx, pythonFor(info), args...)
+	cmd.Dir = req.GetPwd()
+	cmd.Stdout = os.Stdout
+	cmd.Stderr = os.Stderr
+	cmd.Env = append(os.Environ(),
+		"PULUMI_CONFIG="+string(config),
+		"PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys),
+	)
+	err = cmd.Run()
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+		return &pulumirpc.RunResponse{}, nil
+	case errors.As(err, &exitErr) && exitErr.ExitCode() == userActionableExitCode:
+		return &pulumirpc.RunResponse{Bail: true}, nil
+	case errors.As(err, &exitErr):
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode())}, nil
+	default:
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run the Python program: %v", err)}, nil
+	}
+}
+
+// pythonFor picks the interpreter the way Pulumi.yaml asks: runtime.options.virtualenv
+// (relative to the project root), else $PULUMI_PYTHON_CMD, else python3 on PATH.
+func pythonFor(info *pulumirpc.ProgramInfo) string {
+	if info != nil && info.GetOptions() != nil {
+		if venv, ok := info.GetOptions().AsMap()["virtualenv"].(string); ok && venv != "" {
+			if !filepath.IsAbs(venv) {
+				venv = filepath.Join(info.GetRootDirectory(), venv)
+			}
+			return filepath.Join(venv, "bin", "python")
+		}
+	}
+	if cmd := os.Getenv("PULUMI_PYTHON_CMD"); cmd != "" {
+		return cmd
+	}
+	return "python3"
+}

@@ -1,0 +1,90 @@
+"""Infrastructure as code for the Maytapi WhatsApp API.
+
+The Pulumi resources (PhoneConfig, Redeploy, FactoryReset, Logout) are loaded on first use, so
+the client (MaytapiClient, its models, settings and errors) can be imported without Pulumi.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._client import Action, MaytapiClient
+from ._errors import (
+    ApiError,
+    AuthenticationError,
+    InvalidInputError,
+    MaytapiError,
+    MissingSettingError,
+    PhoneNotFoundError,
+    RateLimitedError,
+    TransportError,
+)
+from ._models import (
+    BackupSuccess,
+    ConfigRequest,
+    ConnectionState,
+    DeleteSuccess,
+    JustSuccess,
+    Phone,
+    PhoneStatus,
+    RedeployResponse,
+    StatusResponse,
+)
+from ._models import PhoneConfig as PhoneConfigBody
+from ._settings import DEFAULT_BASE_URL, Settings
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._actions import ActionArgs, FactoryReset, Logout, Redeploy, RedeployArgs
+    from ._phone_config import PhoneConfig, PhoneConfigArgs
+
+_RESOURCES = {
+    "PhoneConfig": "._phone_config",
+    "PhoneConfigArgs": "._phone_config",
+    "Redeploy": "._actions",
+    "RedeployArgs": "._actions",
+    "FactoryReset": "._actions",
+    "Logout": "._actions",
+    "ActionArgs": "._actions",
+}
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "Action",
+    "ActionArgs",
+    "ApiError",
+    "AuthenticationError",
+    "BackupSuccess",
+    "ConfigRequest",
+    "ConnectionState",
+    "DeleteSuccess",
+    "FactoryReset",
+    "InvalidInputError",
+    "JustSuccess",
+    "Logout",
+    "MaytapiClient",
+    "MaytapiError",
+    "MissingSettingError",
+    "Phone",
+    "PhoneConfig",
+    "PhoneConfigArgs",
+    "PhoneConfigBody",
+    "PhoneNotFoundError",
+    "PhoneStatus",
+    "RateLimitedError",
+    "Redeploy",
+    "RedeployArgs",
+    "RedeployResponse",
+    "Settings",
+    "StatusResponse",
+    "TransportError",
+    "__version__",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _RESOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'maytapi_pulumi' has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)
