@@ -94,7 +94,8 @@ def go_build(version: str, target: Path) -> None:
         return done.stdout
 
     go_run(
-        "mod", "edit",
+        "mod",
+        "edit",
         f"-require=github.com/pulumi/pulumi/pkg/v3@v{version}",
         f"-require=github.com/pulumi/pulumi/sdk/v3@v{version}",
     )
@@ -115,11 +116,16 @@ def go_build(version: str, target: Path) -> None:
     shutil.rmtree(build, ignore_errors=True)
 
 
-def link(source: Path, name: str) -> None:
+def install(source: Path, name: str) -> None:
+    """Hard-link (or copy) rather than symlink: the engine looks for its bundled plugins beside
+    the resolved `pulumi` executable and warns on every run when PATH finds them elsewhere."""
     dest = VENV_BIN / name
     if dest.is_symlink() or dest.exists():
         dest.unlink()
-    dest.symlink_to(source)
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copy2(source, dest)
 
 
 def write_provider_launcher() -> None:
@@ -147,8 +153,10 @@ def main() -> int:
                 go_build(version, source_dir)
         for name in ("pulumi", "pulumi-language-python", "pulumi-language-python-exec"):
             if not (source_dir / name).exists():
-                raise SetupError(f"{source_dir / name} is missing; remove {source_dir} and run ./dev setup again.")
-            link(source_dir / name, name)
+                raise SetupError(
+                    f"{source_dir / name} is missing; remove {source_dir} and run ./dev setup again."
+                )
+            install(source_dir / name, name)
         write_provider_launcher()
     except SetupError as exc:
         print(f"engine setup failed: {exc}", file=sys.stderr)

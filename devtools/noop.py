@@ -25,5 +25,7 @@ class NoopProvider(ResourceProvider):
 class Noop(Resource, module="devtools", name="Noop"):
     value: pulumi.Output[Any]
 
-    def __init__(self, name: str, value: pulumi.Input[Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, value: pulumi.Input[Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__(NoopProvider(), name, {"value": value}, opts)

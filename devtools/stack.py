@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -100,8 +101,25 @@ class Project:
         return self.stack.destroy(on_output=self._out, color="never", **kwargs)
 
     def export(self) -> dict[str, Any]:
-        """The stack's state as `pulumi stack export` gives it."""
-        return json.loads(json.dumps(self.stack.export_stack().deployment))
+        """The stack's state exactly as `pulumi stack export` prints it (secrets encrypted;
+        the Automation API's own export asks for them in clear)."""
+        done = subprocess.run(
+            [
+                str(VENV / "bin" / "pulumi"),
+                "stack",
+                "export",
+                "--stack",
+                self.stack.name,
+                "--non-interactive",
+            ],
+            cwd=self.directory,
+            env={**os.environ, **self.stack.workspace.env_vars},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        deployment: dict[str, Any] = json.loads(done.stdout)["deployment"]
+        return deployment
 
     def resources(self, type_suffix: str = "") -> list[dict[str, Any]]:
         return [r for r in self.export().get("resources", []) if r["type"].endswith(type_suffix)]

@@ -75,12 +75,20 @@ class MaytapiClient:
             "other": 0,
         }
         safe = Retry(
-            connect=retries, read=retries, status=retries,
-            status_forcelist=(429, 502, 503, 504), allowed_methods=("GET", "POST"), **common,
+            connect=retries,
+            read=retries,
+            status=retries,
+            status_forcelist=(429, 502, 503, 504),
+            allowed_methods=("GET", "POST"),
+            **common,
         )
         unsafe = Retry(
-            connect=retries, read=0, status=retries,
-            status_forcelist=(429, 503), allowed_methods=("GET",), **common,
+            connect=retries,
+            read=0,
+            status=retries,
+            status_forcelist=(429, 503),
+            allowed_methods=("GET",),
+            **common,
         )
         self._session = session or requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
@@ -147,19 +155,25 @@ class MaytapiClient:
         """Deprecated: multi-device phones cannot be restored."""
         _deprecated("restore", None)
         phone = _validation.phone_id(phone_id)
-        return JustSuccess.model_validate(self._call("restore", "POST", f"/{phone}/restore", phone, json=data))
+        return JustSuccess.model_validate(
+            self._call("restore", "POST", f"/{phone}/restore", phone, json=data)
+        )
 
     def delete(self, phone_id: str | int) -> DeleteSuccess:
         """Deprecated: use factory_reset."""
         _deprecated("delete", "factory_reset")
         phone = _validation.phone_id(phone_id)
-        return DeleteSuccess.model_validate(self._call("delete", "GET", f"/{phone}/delete", phone, action=True))
+        return DeleteSuccess.model_validate(
+            self._call("delete", "GET", f"/{phone}/delete", phone, action=True)
+        )
 
     def restart(self, phone_id: str | int) -> JustSuccess:
         """Deprecated: use redeploy."""
         _deprecated("restart", "redeploy")
         phone = _validation.phone_id(phone_id)
-        return JustSuccess.model_validate(self._call("restart", "GET", f"/{phone}/restart", phone, action=True))
+        return JustSuccess.model_validate(
+            self._call("restart", "GET", f"/{phone}/restart", phone, action=True)
+        )
 
     # -- beside the seed ------------------------------------------------------------------
 
@@ -201,7 +215,9 @@ class MaytapiClient:
         except requests.ConnectTimeout as exc:
             raise TransportError(operation, phone_id, _describe(exc), may_have_happened=False) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise TransportError(operation, phone_id, _describe(exc), may_have_happened=action and _sent(exc)) from None
+            raise TransportError(
+                operation, phone_id, _describe(exc), may_have_happened=action and _sent(exc)
+            ) from None
         return _parse(operation, phone_id, response)
 
 
@@ -233,7 +249,7 @@ def _parse(operation: str, phone_id: str | None, response: requests.Response) ->
         raise AuthenticationError(operation, phone_id, status, message)
     if status == 429:
         raise RateLimitedError(operation, phone_id, status, message, response.headers.get("Retry-After"))
-    if _NOT_A_PHONE in message or status == 404 and phone_id is not None and "phone" in message.lower():
+    if _NOT_A_PHONE in message or (status == 404 and phone_id is not None and "phone" in message.lower()):
         raise PhoneNotFoundError(operation, phone_id, status, message)
     raise ApiError(operation, phone_id, status, message)
 

@@ -9,6 +9,7 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from . import _validation
+from ._errors import MaytapiError
 from ._models import PhoneConfig as ApiPhoneConfig
 from ._provider import MaytapiProvider, check_inputs, is_unknown, resource_props
 
@@ -34,6 +35,12 @@ class PhoneConfigArgs:
     """Allow a plain ``http://`` webhook to a host other than loopback (messages then travel
     unencrypted). Default ``False``."""
 
+    adopt: pulumi.Input[bool] | None = None
+    """Take over a phone that is already configured: on create, read its config (one GET) and
+    write nothing. If the live config differs from the declared one, the create fails naming
+    the fields. Pulumi's ``import_`` option cannot serve dynamic resources; this does its job.
+    Default ``False``."""
+
     reapply_trigger: pulumi.Input[Any] | None = None
     """Any value; when it changes, the config is sent again even if nothing else changed. Give
     it a ``FactoryReset``'s ``fired_at`` so that a reset, which clears the phone's config, is
@@ -46,6 +53,7 @@ def _outputs(phone_id: str, live: ApiPhoneConfig, inputs: dict[str, Any]) -> dic
         "webhook": live.webhook or None,
         "ack_delivery": live.ack_delivery,
         "allow_insecure_http": inputs.get("allow_insecure_http", False),
+        "adopt": inputs.get("adopt", False),
         "reapply_trigger": inputs.get("reapply_trigger"),
     }
 
@@ -60,6 +68,7 @@ class PhoneConfigProvider(MaytapiProvider):
             "webhook": lambda v: _validation.webhook(v, allow_insecure_http=allow_http is True) or None,
             "ack_delivery": _validation.flag("ack_delivery"),
             "allow_insecure_http": _validation.flag("allow_insecure_http"),
+            "adopt": _validation.flag("adopt"),
             "reapply_trigger": lambda v: v,
         }
         inputs, failures = check_inputs(news, rules)
@@ -73,8 +82,24 @@ class PhoneConfigProvider(MaytapiProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         phone_id = props["phone_id"]
+        if props["adopt"]:
+            return CreateResult(phone_id, self._adopt(phone_id, props))
         live = self.client().set_config(phone_id, props.get("webhook"), props["ack_delivery"])
         return CreateResult(phone_id, _outputs(phone_id, live, props))
+
+    def _adopt(self, phone_id: str, props: dict[str, Any]) -> dict[str, Any]:
+        outs = _outputs(phone_id, self.client().get_config(phone_id), props)
+        differences = [
+            f"{key} is {outs[key]!r} on Maytapi but {props.get(key)!r} in the program"
+            for key in ("webhook", "ack_delivery")
+            if outs[key] != props.get(key)
+        ]
+        if differences:
+            raise MaytapiError(
+                f"phone {phone_id} was not adopted, nothing was written: {'; '.join(differences)}. "
+                "Declare the live values to adopt it, or drop adopt=True to write the declared config."
+            )
+        return outs
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         phone_id = _validation.phone_id(props.get("phone_id") or id_)
@@ -119,11 +144,14 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
 
     ## Import
 
-    Bring a phone that is already configured under management without writing to it (one GET):
+    Pulumi's ``import_`` option and ``pulumi import`` cannot serve dynamic resources: the engine
+    asks the provider to read the phone before it knows which provider that is, and Pulumi's
+    dynamic-provider host fails (``KeyError: '__provider'``). Bring a phone that is already
+    configured under management without writing to it (one GET) with ``adopt=True``:
 
     ```python
     PhoneConfig("support-line", phone_id="12", webhook="https://hooks.example.com/maytapi",
-                opts=pulumi.ResourceOptions(import_="12"))
+                ack_delivery=True, adopt=True)
     ```
 
     or read it without managing it: ``PhoneConfig.get("support-line", "12")``.
@@ -137,6 +165,8 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
     """Whether delivery acks are posted, as Maytapi reports it."""
     allow_insecure_http: pulumi.Output[bool]
     """The ``allow_insecure_http`` input, kept for the next diff."""
+    adopt: pulumi.Output[bool]
+    """The ``adopt`` input."""
     reapply_trigger: pulumi.Output[Any]
     """The ``reapply_trigger`` input, kept for the next diff."""
 
@@ -150,6 +180,7 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
         webhook: pulumi.Input[str] | None = None,
         ack_delivery: pulumi.Input[bool] | None = None,
         allow_insecure_http: pulumi.Input[bool] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
         reapply_trigger: pulumi.Input[Any] | None = None,
         **unknown: NoReturn,
     ) -> None:
@@ -161,6 +192,7 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
         :param webhook: See :attr:`PhoneConfigArgs.webhook`.
         :param ack_delivery: See :attr:`PhoneConfigArgs.ack_delivery`.
         :param allow_insecure_http: See :attr:`PhoneConfigArgs.allow_insecure_http`.
+        :param adopt: See :attr:`PhoneConfigArgs.adopt`.
         :param reapply_trigger: See :attr:`PhoneConfigArgs.reapply_trigger`.
         """
         values = {
@@ -168,16 +200,18 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
             "webhook": webhook,
             "ack_delivery": ack_delivery,
             "allow_insecure_http": allow_insecure_http,
+            "adopt": adopt,
             "reapply_trigger": reapply_trigger,
         }
         super().__init__(PhoneConfigProvider(), resource_name, resource_props(args, values, unknown), opts)
 
     @staticmethod
-    def get(resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> PhoneConfig:
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> PhoneConfig:
         """Read an existing phone's config without managing it (one GET); ``id`` is the phone id."""
         return PhoneConfig(
             resource_name,
             phone_id=id,
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)),
         )
-

@@ -105,7 +105,9 @@ def _unknown_property(key: str, rules: Mapping[str, object]) -> CheckFailure:
     return CheckFailure(key, f"unknown property {key!r}; {fix}")
 
 
-def resource_props(args: object | None, values: Mapping[str, Any], unknown: Mapping[str, Any]) -> dict[str, Any]:
+def resource_props(
+    args: object | None, values: Mapping[str, Any], unknown: Mapping[str, Any]
+) -> dict[str, Any]:
     """A resource's props: each keyword value, else the field of `args`; every known property
     present (None when not given) so each output exists. Unknown keywords go on to check(),
     which names them and the likely intended one."""

@@ -27,7 +27,8 @@ def product_id(value: object, field: str = "product_id") -> str:
 
 def phone_id(value: object, field: str = "phone_id") -> str:
     """A phone id as Maytapi's paths want it: decimal digits. Accepts an int or a digit string."""
-    fix = "use the phone's numeric id from /listPhones, e.g. 12 or \"12\""
+    fix = 'use the phone\'s numeric id from /listPhones, e.g. 12 or "12"'
+    value = whole_number(value)
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise InvalidInputError(field, f"{value!r} is not a number", fix)
     text = str(value)
@@ -35,6 +36,13 @@ def phone_id(value: object, field: str = "phone_id") -> str:
         problem = "is empty" if not text.strip() else f"{text!r} is not a non-negative whole number"
         raise InvalidInputError(field, problem, fix)
     return str(int(text))
+
+
+def whole_number(value: object) -> object:
+    """An integral float as the int it stands for: numbers cross Pulumi's wire as doubles."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def is_loopback_host(host: str) -> bool:
@@ -56,7 +64,9 @@ def webhook(value: object, field: str = "webhook", *, allow_insecure_http: bool 
     if len(value) > MAX_WEBHOOK_LENGTH:
         raise InvalidInputError(field, f"is {len(value)} characters long, over {MAX_WEBHOOK_LENGTH}", fix)
     if _FORBIDDEN_IN_URL.search(value):
-        raise InvalidInputError(field, "contains whitespace or control characters", fix + " (percent-encode them)")
+        raise InvalidInputError(
+            field, "contains whitespace or control characters", fix + " (percent-encode them)"
+        )
     try:
         parts = urlsplit(value)
         host = parts.hostname

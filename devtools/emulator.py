@@ -1,0 +1,159 @@
+"""Run the Maytapi emulator in a subprocess and drive its control API (tests, demo, benchmarks).
+
+For example:
+
+with RunningEmulator(phones=("12", "13")) as emu:
+    requests.get(f"{emu.api_url}/listPhones", headers={"x-maytapi-key": emu.token})
+    emu.fault(path="/12/config$", status=503, retry_after=1)
+    emu.set_phone("12", webhook="https://drifted.example")
+    assert emu.api_calls(method="GET", path="/listPhones$")
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+_READY = re.compile(r"^maytapi emulator ready: (http://\S+)/api/(\S+)$")
+
+
+class RunningEmulator:
+    """``python -m maytapi_pulumi.emulator`` on 127.0.0.1 with a free port, started on construction."""
+
+    def __init__(
+        self,
+        *,
+        product_id: str = "00000000-0000-4000-8000-000000000001",
+        token: str = "emulator-token",
+        phones: Sequence[str] = ("12", "13"),
+        latency_ms: float = 0.0,
+        redeploy_seconds: float = 0.5,
+        startup_timeout: float = 30.0,
+    ) -> None:
+        self.product_id = product_id
+        self.token = token
+        command = [
+            sys.executable, "-m", "maytapi_pulumi.emulator",
+            "--host", "127.0.0.1", "--port", "0",
+            "--product-id", product_id, "--token", token, "--phones", ",".join(phones),
+            "--latency-ms", str(latency_ms), "--redeploy-seconds", str(redeploy_seconds),
+        ]  # fmt: skip
+        # The package need not be installed: run it from this checkout.
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        }
+        self._session = requests.Session()
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+        assert self.process.stdout is not None
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=_drain, args=(self.process.stdout, lines), daemon=True).start()
+        try:
+            line = lines.get(timeout=startup_timeout)
+        except queue.Empty:
+            line = ""
+        ready = _READY.match(line.strip())
+        if ready is None:
+            self.stop()
+            raise RuntimeError(
+                f"emulator did not start (exit code {self.process.returncode}, first line {line!r})"
+            )
+        self.root_url = ready.group(1)
+        self.base_url = f"{self.root_url}/api"
+        self.api_url = f"{self.base_url}/{product_id}"
+        self.control_url = f"{self.root_url}/_emulator"
+
+    def _control(self, method: str, path: str, json: Any = None) -> Any:
+        response = self._session.request(method, f"{self.control_url}/{path}", json=json, timeout=10)
+        if not response.ok:
+            raise RuntimeError(f"{method} /_emulator/{path}: HTTP {response.status_code}: {response.text}")
+        return response.json()
+
+    def calls(self) -> list[dict[str, Any]]:
+        """The call log: every request made under /api, oldest first."""
+        calls: list[dict[str, Any]] = self._control("GET", "calls")["calls"]
+        return calls
+
+    def api_calls(self, method: str | None = None, path: str | None = None) -> list[dict[str, Any]]:
+        """Logged calls under /api, optionally only those with `method` and whose path after
+        /api/<product id> matches the regex `path` (re.search, as faults match)."""
+        return [
+            call
+            for call in self.calls()
+            if call["path"].startswith("/api/")
+            and (method is None or call["method"] == method)
+            and (path is None or re.search(path, "/" + "/".join(call["path"].split("/")[3:])))
+        ]
+
+    def reset(self, phones: Sequence[str] | None = None) -> None:
+        """Clear the call log and faults, and restore the initial (or the given) phones."""
+        self._control("POST", "reset", None if phones is None else {"phones": list(phones)})
+
+    def fault(self, **spec: Any) -> int:
+        """Arm a fault (see docs/emulator.md); returns its id."""
+        fault_id: int = self._control("POST", "faults", spec)["id"]
+        return fault_id
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The armed faults, with the uses left (``remaining``; None when rate-based)."""
+        faults: list[dict[str, Any]] = self._control("GET", "faults")["faults"]
+        return faults
+
+    def clear_faults(self) -> None:
+        self._control("DELETE", "faults")
+
+    def phones(self) -> list[dict[str, Any]]:
+        phones: list[dict[str, Any]] = self._control("GET", "phones")["phones"]
+        return phones
+
+    def phone(self, phone_id: str | int) -> dict[str, Any]:
+        """One phone's id, number, status, webhook and ack_delivery."""
+        phone: dict[str, Any] = self._control("GET", f"phones/{phone_id}")
+        return phone
+
+    def set_phone(self, phone_id: str | int, **fields: Any) -> dict[str, Any]:
+        """Create or change a phone behind the API's back: status, webhook, ack_delivery, number."""
+        phone: dict[str, Any] = self._control("PUT", f"phones/{phone_id}", fields)
+        return phone
+
+    def remove_phone(self, phone_id: str | int) -> None:
+        self._control("DELETE", f"phones/{phone_id}")
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """SIGTERM, then wait; returns the exit code (0 on a clean stop). Safe to call twice."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._session.close()
+        return self.process.returncode
+
+    def __enter__(self) -> RunningEmulator:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def _drain(stream: IO[str], lines: queue.Queue[str]) -> None:
+    # Keep reading so the emulator can never block on a full pipe.
+    for line in stream:
+        lines.put(line)
+    lines.put("")  # end of output: the emulator exited

@@ -1,0 +1,301 @@
+"""Redeploy, FactoryReset and Logout: an operational action that fires when its revision changes.
+
+One provider serves all three; they differ in the endpoint (`Action`) and their names.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, NoReturn
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, UpdateResult
+
+from . import _validation
+from ._client import Action, MaytapiClient
+from ._errors import InvalidInputError, MaytapiError
+from ._provider import MaytapiProvider, check_inputs, is_unknown, resource_props
+
+# A change of either fires the action again; every other input only shapes how it fires.
+_FIRING = ("phone_id", "revision")
+_POLL_FIRST, _POLL_MAX = 0.25, 5.0
+
+
+def _revision(value: object) -> str | int:
+    value = _validation.whole_number(value)
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+        raise InvalidInputError(
+            "revision",
+            f"{value!r} is not a non-empty string or an integer",
+            'use a date, a counter or a tag: "2026-11-25"',
+        )
+    return value
+
+
+def _timeout(value: object) -> float:
+    if value is None:
+        return 300.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise InvalidInputError(
+            "ready_timeout", f"{value!r} is not a positive number of seconds", "use e.g. 300"
+        )
+    return float(value)
+
+
+@dataclass
+class ActionArgs:
+    """The inputs of Redeploy, FactoryReset and Logout."""
+
+    phone_id: pulumi.Input[str | int]
+    """The phone's Maytapi id (digits, e.g. ``"12"`` or ``12``). Changing it fires the action
+    on the new phone."""
+
+    revision: pulumi.Input[str | int]
+    """Any value you change to fire the action again: a date, a counter, or another resource's
+    output. Unchanged, ``pulumi up`` does nothing."""
+
+    fire_on_create: bool | None = None
+    """Fire when the resource is first created. Default ``True``; ``False`` records the revision
+    without calling Maytapi, to adopt a running fleet without touching it."""
+
+
+@dataclass
+class RedeployArgs(ActionArgs):
+    """The inputs of a Redeploy."""
+
+    wait_until_ready: bool | None = None
+    """After redeploying, poll ``/{phone_id}/status`` until the phone is logged in and not
+    loading, so resources that depend on this one run against a live phone. Default ``False``."""
+
+    ready_timeout: float | None = None
+    """Seconds to wait for readiness before failing the update. Default 300."""
+
+
+class ActionProvider(MaytapiProvider):
+    """Fires one Maytapi action (GET /{phone_id}/{action}) on create and when the revision changes."""
+
+    def __init__(self, action: Action) -> None:
+        super().__init__()
+        self.action = action
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        rules: dict[str, Callable[[Any], Any]] = {
+            "phone_id": _validation.phone_id,
+            "revision": _revision,
+            "fire_on_create": _validation.flag("fire_on_create", default=True),
+        }
+        if self.action is Action.REDEPLOY:
+            rules |= {"wait_until_ready": _validation.flag("wait_until_ready"), "ready_timeout": _timeout}
+        inputs, failures = check_inputs(news, rules, required=_FIRING)
+        return CheckResult(inputs, failures + self.settings_failures())
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        # An update, not a replace: the resource stays one record of "this action, at this
+        # revision", and fire_on_create=False must not stop a later revision from firing.
+        changed = any(is_unknown(news.get(k)) or str(news.get(k)) != str(olds.get(k)) for k in _FIRING)
+        return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = self._fire(props) if props["fire_on_create"] else _outputs(props, fired=False)
+        return CreateResult(uuid.uuid4().hex, outs)
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._fire(news))
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """An action cannot be undone: forgetting it makes no call."""
+
+    def _fire(self, props: dict[str, Any]) -> dict[str, Any]:
+        client = self.client()
+        answer = client.run_action(self.action, props["phone_id"])
+        if props.get("wait_until_ready"):
+            _wait_until_ready(client, props["phone_id"], props["ready_timeout"])
+        return _outputs(props, fired=True, message=answer.message)
+
+
+def _outputs(props: dict[str, Any], *, fired: bool, message: str | None = None) -> dict[str, Any]:
+    fired_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds") if fired else None
+    return {**props, "fired": fired, "fired_at": fired_at, "message": message}
+
+
+def _wait_until_ready(client: MaytapiClient, phone_id: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    delay = _POLL_FIRST
+    while True:
+        status = client.status(phone_id).status
+        if status.ready:
+            return
+        if time.monotonic() + delay > deadline:
+            raise MaytapiError(
+                f"phone {phone_id} was redeployed but was not ready within {timeout:g}s "
+                f"(last status: {status.message or status.state}); raise ready_timeout, "
+                "or check the phone in the Maytapi console"
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, _POLL_MAX)
+
+
+class _ActionResource(Resource):
+    """The constructor and outputs the three action resources share."""
+
+    _action: ClassVar[Action]
+
+    phone_id: pulumi.Output[str]
+    """The phone's id, as digits."""
+    revision: pulumi.Output[str | int]
+    """The revision the action last fired for (or was recorded at, with ``fire_on_create=False``)."""
+    fire_on_create: pulumi.Output[bool]
+    """The ``fire_on_create`` input."""
+    fired: pulumi.Output[bool]
+    """Whether the action was called for this revision."""
+    fired_at: pulumi.Output[str | None]
+    """When it was last called (UTC, ISO 8601), or ``None``."""
+    message: pulumi.Output[str | None]
+    """Maytapi's message from the last call, if it sent one."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: ActionArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        phone_id: pulumi.Input[str | int] | None = None,
+        revision: pulumi.Input[str | int] | None = None,
+        fire_on_create: bool | None = None,
+        **unknown: NoReturn,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi name of the resource.
+        :param args: The inputs as one object; keyword arguments given beside it win.
+        :param opts: Options of the resource (``depends_on`` orders it after a config change).
+        :param phone_id: See :attr:`ActionArgs.phone_id`.
+        :param revision: See :attr:`ActionArgs.revision`.
+        :param fire_on_create: See :attr:`ActionArgs.fire_on_create`.
+        """
+        values = {"phone_id": phone_id, "revision": revision, "fire_on_create": fire_on_create}
+        self._register(resource_name, args, opts, values, unknown)
+
+    def _register(
+        self,
+        resource_name: str,
+        args: ActionArgs | None,
+        opts: pulumi.ResourceOptions | None,
+        values: dict[str, Any],
+        unknown: dict[str, Any],
+    ) -> None:
+        values = {**values, "fired": None, "fired_at": None, "message": None}
+        super().__init__(
+            ActionProvider(self._action), resource_name, resource_props(args, values, unknown), opts
+        )
+
+
+class Redeploy(_ActionResource, module="maytapi", name="Redeploy"):
+    """Redeploys (reboots) a phone's container when ``revision`` changes: ``GET /{phone_id}/redeploy``.
+
+    With ``wait_until_ready=True`` the update lasts until ``/{phone_id}/status`` reports the
+    phone logged in again, so dependent resources run against a live phone.
+
+    ## Example Usage
+
+    ```python
+    from maytapi_pulumi import PhoneConfig, Redeploy
+
+    cfg = PhoneConfig("support-line", phone_id="12", webhook="https://hooks.example.com/maytapi")
+    Redeploy("support-line-redeploy", phone_id=cfg.phone_id, revision=cfg.webhook,
+             wait_until_ready=True)
+    ```
+
+    ## Import
+
+    An action has nothing to import: adopt a phone without redeploying it with
+    ``fire_on_create=False``, which records the revision and makes no call.
+    """
+
+    _action = Action.REDEPLOY
+    wait_until_ready: pulumi.Output[bool]
+    """The ``wait_until_ready`` input."""
+    ready_timeout: pulumi.Output[float]
+    """The ``ready_timeout`` input, in seconds."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: RedeployArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        phone_id: pulumi.Input[str | int] | None = None,
+        revision: pulumi.Input[str | int] | None = None,
+        fire_on_create: bool | None = None,
+        wait_until_ready: bool | None = None,
+        ready_timeout: float | None = None,
+        **unknown: NoReturn,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi name of the resource.
+        :param args: The inputs as one object; keyword arguments given beside it win.
+        :param opts: Options of the resource (``depends_on`` orders it after a config change).
+        :param phone_id: See :attr:`ActionArgs.phone_id`.
+        :param revision: See :attr:`ActionArgs.revision`.
+        :param fire_on_create: See :attr:`ActionArgs.fire_on_create`.
+        :param wait_until_ready: See :attr:`RedeployArgs.wait_until_ready`.
+        :param ready_timeout: See :attr:`RedeployArgs.ready_timeout`.
+        """
+        values = {
+            "phone_id": phone_id,
+            "revision": revision,
+            "fire_on_create": fire_on_create,
+            "wait_until_ready": wait_until_ready,
+            "ready_timeout": ready_timeout,
+        }
+        self._register(resource_name, args, opts, values, unknown)
+
+
+class FactoryReset(_ActionResource, module="maytapi", name="FactoryReset"):
+    """Returns a phone to a freshly created state when ``revision`` changes: ``GET /{phone_id}/factoryreset``.
+
+    The reset clears the phone's config on Maytapi. To have a PhoneConfig of the same phone
+    sent again in the same ``pulumi up``, give it ``reapply_trigger=reset.fired_at``.
+
+    ## Example Usage
+
+    ```python
+    from maytapi_pulumi import FactoryReset, PhoneConfig
+
+    reset = FactoryReset("support-line-reset", phone_id="12", revision=1, fire_on_create=False)
+    PhoneConfig("support-line", phone_id="12", webhook="https://hooks.example.com/maytapi",
+                reapply_trigger=reset.fired_at)
+    ```
+
+    ## Import
+
+    An action has nothing to import: use ``fire_on_create=False`` to record the revision
+    without resetting the phone.
+    """
+
+    _action = Action.FACTORY_RESET
+
+
+class Logout(_ActionResource, module="maytapi", name="Logout"):
+    """Logs a phone's number out when ``revision`` changes: ``GET /{phone_id}/logout``.
+
+    The phone then shows a QR code until it is scanned again.
+
+    ## Example Usage
+
+    ```python
+    from maytapi_pulumi import Logout
+
+    Logout("support-line-logout", phone_id="12", revision="2026-11-25")
+    ```
+
+    ## Import
+
+    An action has nothing to import: use ``fire_on_create=False`` to record the revision
+    without logging the phone out.
+    """
+
+    _action = Action.LOGOUT

@@ -1,0 +1,79 @@
+"""``python -m maytapi_pulumi.emulator``: serve the emulator until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+
+from aiohttp import web
+
+from ._app import create_app
+from ._state import DEFAULT_PHONES, DEFAULT_PRODUCT_ID, DEFAULT_TOKEN
+
+
+def _phone_ids(text: str) -> list[str]:
+    ids = [p.strip() for p in text.split(",") if p.strip()]
+    if not all(p.isdigit() for p in ids):
+        raise argparse.ArgumentTypeError(f"phone ids are digit strings: {text!r}")
+    return ids
+
+
+def _parser() -> argparse.ArgumentParser:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(prog="python -m maytapi_pulumi.emulator", description=__doc__)
+    parser.add_argument("--host", default=env("MAYTAPI_EMULATOR_HOST", "127.0.0.1"))
+    parser.add_argument(
+        "--port", type=int, default=env("MAYTAPI_EMULATOR_PORT", "8808"), help="0 picks a free port"
+    )
+    parser.add_argument("--product-id", default=env("MAYTAPI_PRODUCT_ID", DEFAULT_PRODUCT_ID))
+    parser.add_argument("--token", default=env("MAYTAPI_API_TOKEN", DEFAULT_TOKEN))
+    parser.add_argument(
+        "--phones",
+        type=_phone_ids,
+        default=env("MAYTAPI_EMULATOR_PHONES", ",".join(DEFAULT_PHONES)),
+        help="comma-separated phone ids the product starts with",
+    )
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every API call")
+    parser.add_argument(
+        "--redeploy-seconds", type=float, default=0.5, help="how long a redeployed phone stays loading"
+    )
+    return parser
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    app = create_app(
+        product_id=args.product_id,
+        token=args.token,
+        phones=args.phones,
+        latency_ms=args.latency_ms,
+        redeploy_seconds=args.redeploy_seconds,
+    )
+    # Short shutdown grace: a call held by a latency fault must not delay a SIGTERM for long.
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        site = web.TCPSite(runner, args.host, args.port)
+        await site.start()
+        port = runner.addresses[0][1]
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        print(f"maytapi emulator ready: http://{host}:{port}/api/{args.product_id}", flush=True)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def main() -> int:
+    args = _parser().parse_args()
+    asyncio.run(_serve(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Fixtures shared by the test suite: one emulator per session (state reset for each test) and
+real Pulumi stacks on the project's engine, each in its own directory, backend and PULUMI_HOME."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devtools.emulator import RunningEmulator
+from devtools.stack import Project
+
+TOKEN = "tok-SECRET-4f1c9e-do-not-leak"
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[RunningEmulator]:
+    with RunningEmulator(token=TOKEN, phones=("12", "13", "14"), redeploy_seconds=0.3) as emu:
+        yield emu
+
+
+@pytest.fixture
+def emu(emulator: RunningEmulator) -> RunningEmulator:
+    emulator.reset()
+    return emulator
+
+
+class Calls:
+    """The API calls the emulator logged since the last `take()`."""
+
+    def __init__(self, emu: RunningEmulator) -> None:
+        self.emu = emu
+        self.seen = len(emu.api_calls())
+
+    def take(self) -> list[tuple[str, str]]:
+        calls = self.emu.api_calls()
+        new, self.seen = calls[self.seen :], len(calls)
+        prefix = f"/api/{self.emu.product_id}"
+        return [(c["method"], c["path"].removeprefix(prefix)) for c in new]
+
+
+@pytest.fixture
+def calls(emu: RunningEmulator) -> Calls:
+    return Calls(emu)
+
+
+_names = itertools.count()
+
+
+@pytest.fixture
+def make_project(tmp_path: Path, emu: RunningEmulator) -> Callable[..., Project]:
+    """A real stack running `program` against the emulator; settings from stack config."""
+
+    def make(
+        program: str,
+        config: Mapping[str, str] | None = None,
+        secrets: Mapping[str, str] | None = None,
+        settings: bool = True,
+    ) -> Project:
+        base: dict[str, Any] = {}
+        token: dict[str, str] = {}
+        if settings:
+            base = {"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url}
+            token = {"maytapi:apiToken": emu.token}
+        n = next(_names)
+        return Project.create(
+            tmp_path / f"project{n}",
+            tmp_path / f"state{n}",
+            program,
+            config={**base, **(config or {})},
+            secrets={**token, **(secrets or {})},
+        )
+
+    return make
