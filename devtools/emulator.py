@@ -41,12 +41,13 @@ class RunningEmulator:
         latency_ms: float = 0.0,
         redeploy_seconds: float = 0.5,
         startup_timeout: float = 30.0,
+        port: int = 0,
     ) -> None:
         self.product_id = product_id
         self.token = token
         command = [
             sys.executable, "-m", "maytapi_pulumi.emulator",
-            "--host", "127.0.0.1", "--port", "0",
+            "--host", "127.0.0.1", "--port", str(port),
             "--product-id", product_id, "--token", token, "--phones", ",".join(phones),
             "--latency-ms", str(latency_ms), "--redeploy-seconds", str(redeploy_seconds),
         ]  # fmt: skip

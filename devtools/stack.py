@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import textwrap
 from collections.abc import Mapping
@@ -39,13 +41,15 @@ def engine_env(state_dir: Path) -> dict[str, str]:
     }
 
 
-def write_project(directory: Path, name: str, program: str) -> None:
-    """A project directory whose Pulumi.yaml runs `program` in the project's virtualenv."""
+def write_project(directory: Path, name: str, program: str | None) -> None:
+    """A project directory whose Pulumi.yaml runs `program` (or the __main__.py already there)
+    in the project's virtualenv, wherever the directory is."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "Pulumi.yaml").write_text(
         f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: {VENV}\n"
     )
-    (directory / "__main__.py").write_text(textwrap.dedent(program))
+    if program is not None:
+        (directory / "__main__.py").write_text(textwrap.dedent(program))
 
 
 @dataclass
@@ -65,14 +69,42 @@ class Project:
         config: Mapping[str, str] | None = None,
         secrets: Mapping[str, str] | None = None,
         name: str = "maytapi-test",
-        stack_name: str = "dev",
     ) -> Project:
+        """A new project directory running `program`, with one stack."""
         write_project(directory, name, program)
-        env = engine_env(state_dir)
+        return cls.open(directory, state_dir, config=config, secrets=secrets)
+
+    @classmethod
+    def copy_of(
+        cls,
+        source: Path,
+        directory: Path,
+        state_dir: Path,
+        config: Mapping[str, str] | None = None,
+        secrets: Mapping[str, str] | None = None,
+    ) -> Project:
+        """A copy of an existing project directory (an example), run in the project's virtualenv."""
+        shutil.copytree(source, directory)
+        name = re.search(r"^name:\s*(\S+)", (source / "Pulumi.yaml").read_text(), re.M)
+        write_project(directory, name.group(1) if name else source.name, None)
+        return cls.open(directory, state_dir, config=config, secrets=secrets)
+
+    @classmethod
+    def open(
+        cls,
+        directory: Path,
+        state_dir: Path,
+        config: Mapping[str, str] | None = None,
+        secrets: Mapping[str, str] | None = None,
+        stack_name: str = "dev",
+        env: Mapping[str, str] | None = None,
+    ) -> Project:
+        """The stack `stack_name` of the project in `directory`, created if new."""
+        env_vars = {**engine_env(state_dir), **(env or {})}
         workspace_opts = auto.LocalWorkspaceOptions(
             work_dir=str(directory),
-            env_vars=env,
-            pulumi_home=env["PULUMI_HOME"],
+            env_vars=env_vars,
+            pulumi_home=env_vars["PULUMI_HOME"],
             pulumi_command=auto.PulumiCommand(root=str(VENV)),
         )
         stack = auto.create_or_select_stack(stack_name, work_dir=str(directory), opts=workspace_opts)

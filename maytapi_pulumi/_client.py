@@ -58,13 +58,13 @@ class MaytapiClient:
         settings: Settings,
         *,
         connect_timeout: float = 5.0,
-        read_timeout: float = 30.0,
+        read_timeout: float | None = None,
         retries: int = 3,
         backoff_factor: float = 0.5,
         session: requests.Session | None = None,
     ) -> None:
         self.settings = settings
-        self.timeout = (connect_timeout, read_timeout)
+        self.timeout = (connect_timeout, read_timeout or settings.read_timeout)
         common: dict[str, Any] = {
             "total": retries,
             "backoff_factor": backoff_factor,

@@ -13,6 +13,7 @@ from . import _validation
 from ._errors import InvalidInputError, MissingSettingError
 
 DEFAULT_BASE_URL = "https://api.maytapi.com/api"
+DEFAULT_READ_TIMEOUT = 30.0
 
 
 class SettingSource(NamedTuple):
@@ -27,6 +28,7 @@ SOURCES: dict[str, SettingSource] = {
     "product_id": SettingSource("maytapi:productId", "MAYTAPI_PRODUCT_ID", secret=False),
     "api_token": SettingSource("maytapi:apiToken", "MAYTAPI_API_TOKEN", secret=True),
     "base_url": SettingSource("maytapi:baseUrl", "MAYTAPI_BASE_URL", secret=False),
+    "read_timeout": SettingSource("maytapi:readTimeout", "MAYTAPI_READ_TIMEOUT", secret=False),
 }
 
 
@@ -37,6 +39,9 @@ class Settings:
     product_id: str
     api_token: SecretStr
     base_url: str = DEFAULT_BASE_URL
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    """Seconds to wait for an answer. An action whose answer does not come in time is not
+    repeated: it may have happened."""
 
     def __post_init__(self) -> None:
         # Normalise in place: callers compare and hash settings (one client per product).
@@ -47,6 +52,8 @@ class Settings:
             raise InvalidInputError("api_token", "is empty", "use the token shown in the Maytapi console")
         _validation.webhook(self.base_url, "base_url")
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        if not self.read_timeout > 0:
+            raise InvalidInputError("read_timeout", f"{self.read_timeout!r} is not positive", "use e.g. 30")
 
     @property
     def product_url(self) -> str:
@@ -68,4 +75,14 @@ class Settings:
             product_id=values["product_id"],
             api_token=SecretStr(values["api_token"]),
             base_url=values.get("base_url", DEFAULT_BASE_URL),
+            read_timeout=_seconds(values.get("read_timeout", DEFAULT_READ_TIMEOUT)),
         )
+
+
+def _seconds(value: object) -> float:
+    try:
+        return float(str(value))
+    except ValueError:
+        raise InvalidInputError(
+            "read_timeout", f"{value!r} is not a number of seconds", "use e.g. 30"
+        ) from None

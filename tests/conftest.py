@@ -3,12 +3,16 @@ real Pulumi stacks on the project's engine, each in its own directory, backend a
 
 from __future__ import annotations
 
+import base64
 import itertools
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import dill
 import pytest
+from pulumi import automation as auto
+from pulumi.dynamic import ResourceProvider
 
 from devtools.emulator import RunningEmulator
 from devtools.stack import Project
@@ -75,3 +79,17 @@ def make_project(tmp_path: Path, emu: RunningEmulator) -> Callable[..., Project]
         )
 
     return make
+
+
+def install_provider_from_another_release(
+    project: Project, type_token: str, provider: ResourceProvider
+) -> None:
+    """Put another pickle of the provider into the state of every resource of `type_token`, as
+    an upgrade of the package leaves it: the next `up` sees only `__provider` differ."""
+    provider.__dict__["from_another_release"] = True
+    blob = base64.b64encode(dill.dumps(provider, recurse=True)).decode()
+    deployment = project.export()
+    for resource in deployment["resources"]:
+        if resource["type"] == type_token:
+            resource["inputs"]["__provider"] = resource["outputs"]["__provider"] = blob
+    project.stack.import_stack(auto.Deployment(version=3, deployment=deployment))

@@ -3,18 +3,16 @@ it must make, counted in the emulator's call log."""
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable
 
-import dill
 import pytest
 from pulumi import automation as auto
 
 from devtools.emulator import RunningEmulator
 from devtools.stack import Project
 from maytapi_pulumi._phone_config import PhoneConfigProvider
-from tests.conftest import TOKEN, Calls
+from tests.conftest import TOKEN, Calls, install_provider_from_another_release
 
 TYPE = "pulumi-python:dynamic/maytapi:PhoneConfig"
 HOOK = "https://hooks.example.com/maytapi"
@@ -306,14 +304,6 @@ def test_a_new_serialized_provider_alone_causes_no_update_and_no_call(
     project = make_project(program())
     project.up()
     calls.take()
-    # What an upgrade of the package looks like in state: another pickle of the provider.
-    upgraded = PhoneConfigProvider()
-    upgraded.__dict__["from_an_older_release"] = True
-    blob = base64.b64encode(dill.dumps(upgraded, recurse=True)).decode()
-    deployment = project.export()
-    for resource in deployment["resources"]:
-        if resource["type"] == TYPE:
-            resource["inputs"]["__provider"] = resource["outputs"]["__provider"] = blob
-    project.stack.import_stack(auto.Deployment(version=3, deployment=deployment))
+    install_provider_from_another_release(project, TYPE, PhoneConfigProvider())
     assert project.up().summary.resource_changes == {"same": 2}
     assert calls.take() == []

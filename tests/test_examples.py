@@ -1,0 +1,174 @@
+"""The examples and the pull-request flow, through the real engine against the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pulumi import automation as auto
+
+from devtools.emulator import RunningEmulator
+from devtools.stack import ROOT, Project
+from tests.conftest import Calls
+
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture
+def example(tmp_path: Path, emu: RunningEmulator) -> Callable[..., Project]:
+    def copy(name: str) -> Project:
+        return Project.copy_of(
+            EXAMPLES / name,
+            tmp_path / name,
+            tmp_path / "state",
+            config={"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url},
+            secrets={"maytapi:apiToken": emu.token},
+        )
+
+    return copy
+
+
+def test_quickstart_preview_up_noop_destroy(example: Callable[..., Project], calls: Calls) -> None:
+    project = example("quickstart")
+    assert project.preview().change_summary == {"create": 3}
+    assert calls.take() == []
+    assert project.up().summary.resource_changes == {"create": 3}
+    assert calls.take() == [("POST", "/12/config"), ("GET", "/12/redeploy")]
+    assert project.up().summary.resource_changes == {"same": 3}
+    assert calls.take() == []
+    assert project.destroy().summary.resource_changes == {"delete": 3}
+    assert calls.take() == [("POST", "/12/config")]
+
+
+def test_fleet_preview_up_noop_destroy(
+    example: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    project = example("fleet")
+    assert project.preview().change_summary == {"create": 6}
+    assert calls.take() == []
+    assert project.up().summary.resource_changes == {"create": 6}
+    # three configs written, and no redeploy: the fleet's actions record their revision only
+    assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config"), ("POST", "/14/config")]
+    assert emu.phone("12")["webhook"] == "https://hooks.example.com/maytapi/sales"
+    assert emu.phone("13")["ack_delivery"] is False and emu.phone("14")["webhook"] == ""
+    assert project.up().summary.resource_changes == {"same": 6}
+    assert calls.take() == []
+    # a bumped revision in the data file redeploys that phone only
+    fleet = project.directory / "fleet.yaml"
+    fleet.write_text(
+        fleet.read_text().replace(
+            "redeploy_revision: 1\n  - phone_id: 13", "redeploy_revision: 2\n  - phone_id: 13"
+        )
+    )
+    assert project.up().summary.resource_changes == {"same": 5, "update": 1}
+    assert calls.take() == [("GET", "/12/redeploy")]
+    assert project.destroy().summary.resource_changes == {"delete": 6}
+    assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config"), ("POST", "/14/config")]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("  - phone_id: 15\n    webhook: not-a-url\n", ["phone-15", "webhook"]),
+        (
+            "  - phone_id: 15\n    ack_delivery: yes-please\n",
+            ["phone-15", "ack_delivery", "is not a boolean"],
+        ),
+        (
+            "  - phone_id: 15\n    webhok: https://x.example.com\n",
+            ["phone-15", "webhok", "did you mean 'webhook'"],
+        ),
+        ("  - phone_id: abc\n", ["phone-abc", "phone_id"]),
+        ("  - webhook: https://x.example.com\n", ["row 4", "phone_id"]),
+        ("  - phone_id: 12\n", ["row 4", "phone_id 12 appears twice"]),
+    ],
+)
+def test_fleet_rows_that_are_not_valid_fail_at_preview_naming_the_row_and_field(
+    example: Callable[..., Project], calls: Calls, row: str, expected: list[str]
+) -> None:
+    project = example("fleet")
+    fleet = project.directory / "fleet.yaml"
+    fleet.write_text(fleet.read_text() + row)
+    with pytest.raises(auto.CommandError) as failure:
+        project.preview()
+    assert all(text in str(failure.value) for text in expected)
+    assert calls.take() == []
+
+
+def test_adopt_brings_configured_phones_under_management_without_a_write(
+    example: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    emu.set_phone("12", webhook="https://hooks.example.com/maytapi/sales", ack_delivery=True)
+    emu.set_phone("13", webhook="https://hooks.example.com/maytapi/support", ack_delivery=True)
+    emu.set_phone("14", webhook="https://hooks.example.com/maytapi/lobby")
+    calls.take()
+    project = example("adopt")
+    project.preview()
+    assert calls.take() == [("GET", "/14/config")]  # the read-only lobby phone is read at preview too
+    up = project.up()
+    assert up.outputs["lobby_webhook"].value == "https://hooks.example.com/maytapi/lobby"
+    assert sorted(calls.take()) == [("GET", "/12/config"), ("GET", "/13/config"), ("GET", "/14/config")]
+    assert project.up().summary.resource_changes == {"same": 5}
+    assert calls.take() == [("GET", "/14/config")]
+    # destroying the adopted configs restores the product default; the lobby phone is not touched
+    project.destroy()
+    assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config")]
+    assert emu.phone("14")["webhook"] == "https://hooks.example.com/maytapi/lobby"
+
+
+def quickstart_change(project: Project) -> None:
+    project.stack.set_config(
+        "maytapi-quickstart:webhook", auto.ConfigValue("https://hooks.example.com/maytapi/v2")
+    )
+    project.stack.set_config("maytapi-quickstart:redeployRevision", auto.ConfigValue("2026-12-01"))
+
+
+def test_the_preview_a_reviewer_reads_names_kinds_fields_and_the_actions_that_fire(
+    example: Callable[..., Project], calls: Calls
+) -> None:
+    project = example("quickstart")
+    project.up()
+    calls.take()
+    quickstart_change(project)
+    text = project.preview(diff=True).stdout
+    assert "~ pulumi-python:dynamic/maytapi:PhoneConfig: (update)" in text
+    assert "~ pulumi-python:dynamic/maytapi:Redeploy: (update)" in text  # the redeploy will fire
+    assert (
+        '~ webhook            : "https://hooks.example.com/maytapi/support" => "https://hooks.example.com/maytapi/v2"'
+        in text
+    )
+    assert '~ revision        : "2026-11-25" => "2026-12-01"' in text
+    assert calls.take() == []
+
+
+def test_a_saved_plan_applies_exactly_what_was_reviewed(
+    example: Callable[..., Project], tmp_path: Path, calls: Calls
+) -> None:
+    project = example("quickstart")
+    project.up()
+    calls.take()
+    quickstart_change(project)
+    plan = tmp_path / "plan.json"
+    project.preview(plan=str(plan))
+    assert plan.exists() and calls.take() == []
+    up = project.up(plan=str(plan))
+    assert up.summary.resource_changes == {"same": 1, "update": 2}
+    assert calls.take() == [("POST", "/12/config"), ("GET", "/12/redeploy")]
+
+
+def test_an_up_whose_program_changed_after_the_review_is_refused(
+    example: Callable[..., Project], tmp_path: Path, calls: Calls
+) -> None:
+    project = example("quickstart")
+    project.up()
+    calls.take()
+    quickstart_change(project)
+    plan = tmp_path / "plan.json"
+    project.preview(plan=str(plan))
+    # after the review, someone changes the webhook again
+    project.stack.set_config("maytapi-quickstart:webhook", auto.ConfigValue("https://evil.example.com/"))
+    with pytest.raises(auto.CommandError) as failure:
+        project.up(plan=str(plan))
+    assert "webhook" in str(failure.value)
+    assert calls.take() == []
