@@ -18,7 +18,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, Upda
 from . import _validation
 from ._client import Action, MaytapiClient
 from ._errors import InvalidInputError, MaytapiError
-from ._provider import MaytapiProvider, check_inputs, is_unknown, resource_props
+from ._provider import MaytapiProvider, changed, check_inputs, resource_props
 
 # A change of either fires the action again; every other input only shapes how it fires.
 _FIRING = ("phone_id", "revision")
@@ -96,8 +96,9 @@ class ActionProvider(MaytapiProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # An update, not a replace: the resource stays one record of "this action, at this
         # revision", and fire_on_create=False must not stop a later revision from firing.
-        changed = any(is_unknown(news.get(k)) or str(news.get(k)) != str(olds.get(k)) for k in _FIRING)
-        return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
+        return DiffResult(
+            changes=any(changed(olds, news, k) for k in _FIRING), replaces=[], delete_before_replace=False
+        )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         outs = self._fire(props) if props["fire_on_create"] else _outputs(props, fired=False)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import enum
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import requests
+from pydantic import TypeAdapter, ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 from urllib3.util.retry import Retry
@@ -32,6 +34,8 @@ from ._models import (
 from ._settings import Settings
 from ._version import __version__
 
+_T = TypeVar("_T")
+_PHONES = TypeAdapter(list[Phone])
 USER_AGENT = f"maytapi-pulumi/{__version__} python-requests/{requests.__version__}"
 _NOT_A_PHONE = "is not a valid phone instance id"
 
@@ -42,6 +46,16 @@ class Action(enum.Enum):
     REDEPLOY = "redeploy"
     FACTORY_RESET = "factoryreset"
     LOGOUT = "logout"
+
+
+class _Retry(Retry):
+    """urllib3's Retry, with a server's Retry-After capped: an hour's wait is a failure, not a retry."""
+
+    MAX_RETRY_AFTER = 60.0
+
+    def get_retry_after(self, response: Any) -> float | None:
+        after = super().get_retry_after(response)
+        return None if after is None else min(after, self.MAX_RETRY_AFTER)
 
 
 class MaytapiClient:
@@ -74,7 +88,7 @@ class MaytapiClient:
             "redirect": 0,
             "other": 0,
         }
-        safe = Retry(
+        safe = _Retry(
             connect=retries,
             read=retries,
             status=retries,
@@ -82,7 +96,7 @@ class MaytapiClient:
             allowed_methods=("GET", "POST"),
             **common,
         )
-        unsafe = Retry(
+        unsafe = _Retry(
             connect=retries,
             read=0,
             status=retries,
@@ -116,8 +130,7 @@ class MaytapiClient:
     def get_config(self, phone_id: str | int) -> PhoneConfig:
         """GET /{phone_id}/config: the phone's own webhook and ack_delivery."""
         phone = _validation.phone_id(phone_id)
-        body = self._call("get config", "GET", f"/{phone}/config", phone)
-        return PhoneConfig.from_body(body) or PhoneConfig()
+        return self._call("get config", "GET", f"/{phone}/config", phone, _config_or(PhoneConfig()))
 
     def set_config(self, phone_id: str | int, webhook: str | None, ack_delivery: bool = False) -> PhoneConfig:
         """POST /{phone_id}/config. `webhook` None or "" hands delivery back to the product's webhook.
@@ -126,16 +139,24 @@ class MaytapiClient:
         """
         phone = _validation.phone_id(phone_id)
         request = ConfigRequest(webhook=_validation.webhook(webhook), ack_delivery=ack_delivery)
-        body = self._call("set config", "POST", f"/{phone}/config", phone, json=request.model_dump())
-        return PhoneConfig.from_body(body) or PhoneConfig.model_validate(request.model_dump())
+        sent = PhoneConfig(webhook=request.webhook, ack_delivery=request.ack_delivery)
+        return self._call(
+            "set config", "POST", f"/{phone}/config", phone, _config_or(sent), json=request.model_dump()
+        )
 
     def run_action(self, action: Action, phone_id: str | int) -> JustSuccess:
-        """GET /{phone_id}/{redeploy|factoryreset|logout}; never repeated once it reached Maytapi."""
-        return JustSuccess.model_validate(self._action(action, phone_id))
+        """GET /{phone_id}/{redeploy|factoryreset|logout}; never repeated once it may have reached Maytapi."""
+        phone = _validation.phone_id(phone_id)
+        return self._call(
+            action.value, "GET", f"/{phone}/{action.value}", phone, JustSuccess.model_validate, action=True
+        )
 
     def redeploy(self, phone_id: str | int) -> RedeployResponse:
         """Redeploy (reboot) the phone's container."""
-        return RedeployResponse.model_validate(self._action(Action.REDEPLOY, phone_id))
+        phone = _validation.phone_id(phone_id)
+        return self._call(
+            "redeploy", "GET", f"/{phone}/redeploy", phone, RedeployResponse.model_validate, action=True
+        )
 
     def factory_reset(self, phone_id: str | int) -> JustSuccess:
         """Return the instance to a freshly created state; its config is cleared."""
@@ -149,51 +170,44 @@ class MaytapiClient:
         """Deprecated: multi-device phones cannot be backed up."""
         _deprecated("backup", None)
         phone = _validation.phone_id(phone_id)
-        return BackupSuccess.model_validate(self._call("backup", "GET", f"/{phone}/backup", phone))
+        return self._call("backup", "GET", f"/{phone}/backup", phone, BackupSuccess.model_validate)
 
     def restore(self, phone_id: str | int, data: dict[str, Any]) -> JustSuccess:
         """Deprecated: multi-device phones cannot be restored."""
         _deprecated("restore", None)
         phone = _validation.phone_id(phone_id)
-        return JustSuccess.model_validate(
-            self._call("restore", "POST", f"/{phone}/restore", phone, json=data)
+        return self._call(
+            "restore", "POST", f"/{phone}/restore", phone, JustSuccess.model_validate, json=data
         )
 
     def delete(self, phone_id: str | int) -> DeleteSuccess:
         """Deprecated: use factory_reset."""
         _deprecated("delete", "factory_reset")
         phone = _validation.phone_id(phone_id)
-        return DeleteSuccess.model_validate(
-            self._call("delete", "GET", f"/{phone}/delete", phone, action=True)
+        return self._call(
+            "delete", "GET", f"/{phone}/delete", phone, DeleteSuccess.model_validate, action=True
         )
 
     def restart(self, phone_id: str | int) -> JustSuccess:
         """Deprecated: use redeploy."""
         _deprecated("restart", "redeploy")
         phone = _validation.phone_id(phone_id)
-        return JustSuccess.model_validate(
-            self._call("restart", "GET", f"/{phone}/restart", phone, action=True)
+        return self._call(
+            "restart", "GET", f"/{phone}/restart", phone, JustSuccess.model_validate, action=True
         )
 
     # -- beside the seed ------------------------------------------------------------------
 
     def list_phones(self) -> list[Phone]:
         """GET /listPhones: every phone of the product."""
-        body = self._call("list phones", "GET", "/listPhones", None)
-        if not isinstance(body, list):
-            raise ApiError("list phones", None, 200, f"expected a JSON array, got {type(body).__name__}")
-        return [Phone.model_validate(row) for row in body]
+        return self._call("list phones", "GET", "/listPhones", None, _PHONES.validate_python)
 
     def status(self, phone_id: str | int) -> StatusResponse:
         """GET /{phone_id}/status: the phone's session state."""
         phone = _validation.phone_id(phone_id)
-        return StatusResponse.model_validate(self._call("status", "GET", f"/{phone}/status", phone))
+        return self._call("status", "GET", f"/{phone}/status", phone, StatusResponse.model_validate)
 
     # -- the wire ---------------------------------------------------------------------------
-
-    def _action(self, action: Action, phone_id: str | int) -> Any:
-        phone = _validation.phone_id(phone_id)
-        return self._call(action.value, "GET", f"/{phone}/{action.value}", phone, action=True)
 
     def _call(
         self,
@@ -201,24 +215,46 @@ class MaytapiClient:
         method: str,
         path: str,
         phone_id: str | None,
+        parse: Callable[[Any], _T],
         *,
         json: Any = None,
         action: bool = False,
-    ) -> Any:
+    ) -> _T:
         url = self.settings.product_url + path
         try:
             if action:
                 prepared = self._session.prepare_request(requests.Request(method, url, json=json))
-                response = self._action_adapter.send(prepared, timeout=self.timeout)
+                # Sent past the session, so the session's proxy, CA and cert settings are applied here.
+                env = self._session.merge_environment_settings(url, {}, None, None, None)
+                response = self._action_adapter.send(
+                    prepared,
+                    timeout=self.timeout,
+                    proxies=env["proxies"],
+                    verify=True if env["verify"] is None else env["verify"],
+                    cert=env["cert"],
+                )
             else:
                 response = self._session.request(method, url, json=json, timeout=self.timeout)
+            response.content  # noqa: B018 - a body cut short fails here, inside the try
         except requests.ConnectTimeout as exc:
             raise TransportError(operation, phone_id, _describe(exc), may_have_happened=False) from None
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except requests.RequestException as exc:
             raise TransportError(
                 operation, phone_id, _describe(exc), may_have_happened=action and _sent(exc)
             ) from None
-        return _parse(operation, phone_id, response)
+        body = _parse(operation, phone_id, response)
+        try:
+            return parse(body)
+        except ValidationError as exc:
+            detail = f"unexpected answer: {exc.error_count()} problem(s), first: {exc.errors()[0]['msg']}"
+            raise ApiError(operation, phone_id, response.status_code, detail) from None
+
+
+def _config_or(default: PhoneConfig) -> Callable[[Any], PhoneConfig]:
+    def parse(body: Any) -> PhoneConfig:
+        return PhoneConfig.from_body(body) or default
+
+    return parse
 
 
 def _describe(exc: requests.RequestException) -> str:

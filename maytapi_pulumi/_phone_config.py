@@ -11,7 +11,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from . import _validation
 from ._errors import MaytapiError
 from ._models import PhoneConfig as ApiPhoneConfig
-from ._provider import MaytapiProvider, check_inputs, is_unknown, resource_props
+from ._provider import MaytapiProvider, changed, check_inputs, resource_props
 
 _UPDATABLE = ("webhook", "ack_delivery", "reapply_trigger")
 
@@ -76,9 +76,9 @@ class PhoneConfigProvider(MaytapiProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # `olds` are the last outputs: what Maytapi reported, so drift found by refresh shows here.
-        replaces = ["phone_id"] if _differs(olds, news, "phone_id") else []
-        changed = [key for key in _UPDATABLE if _differs(olds, news, key)]
-        return DiffResult(changes=bool(replaces or changed), replaces=replaces, delete_before_replace=False)
+        replaces = ["phone_id"] if changed(olds, news, "phone_id") else []
+        updates = [key for key in _UPDATABLE if changed(olds, news, key)]
+        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         phone_id = props["phone_id"]
@@ -114,11 +114,6 @@ class PhoneConfigProvider(MaytapiProvider):
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         self.client().set_config(props["phone_id"], None, False)
-
-
-def _differs(olds: dict[str, Any], news: dict[str, Any], key: str) -> bool:
-    new = news.get(key)
-    return is_unknown(new) or olds.get(key) != new
 
 
 class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):

@@ -14,6 +14,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 from pulumi.runtime.rpc import UNKNOWN
 
+from . import _validation
 from ._client import MaytapiClient
 from ._errors import InvalidInputError, MissingSettingError
 from ._settings import SOURCES, Settings
@@ -27,6 +28,15 @@ _clients_lock = threading.Lock()
 def is_unknown(value: object) -> bool:
     """Whether a value is not known yet (a preview of another resource's output)."""
     return isinstance(value, str) and value == UNKNOWN
+
+
+def changed(olds: Mapping[str, Any], news: Mapping[str, Any], key: str) -> bool:
+    """Whether `key` differs between the last outputs and the checked inputs (or is unknown).
+
+    Numbers cross Pulumi's wire as doubles, so an output stored as 1 comes back as 1.0.
+    """
+    new = news.get(key)
+    return is_unknown(new) or _validation.whole_number(olds.get(key)) != _validation.whole_number(new)
 
 
 def missing_settings_message(missing: list[str]) -> str:
