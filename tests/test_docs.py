@@ -1,0 +1,87 @@
+"""The README's reference and the resources' docstrings stay in step with the code."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+import subprocess
+import sys
+
+import pytest
+
+import maytapi_pulumi
+from devtools.stack import ROOT
+from maytapi_pulumi import (
+    ActionArgs,
+    FactoryReset,
+    Logout,
+    PhoneConfig,
+    PhoneConfigArgs,
+    Redeploy,
+    RedeployArgs,
+)
+
+README = (ROOT / "README.md").read_text()
+
+
+def table_inputs(heading: str) -> list[str]:
+    section = README.split(f"### {heading}", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
+    table = section.split("| input |", 1)[1].split("\n\n", 1)[0]
+    return re.findall(r"^\| `(\w+)` \|", table, re.M)
+
+
+def test_the_phone_config_table_lists_exactly_its_inputs() -> None:
+    assert table_inputs("PhoneConfig") == [f.name for f in dataclasses.fields(PhoneConfigArgs)]
+
+
+def test_the_actions_table_lists_exactly_their_inputs() -> None:
+    assert table_inputs("Redeploy, FactoryReset, Logout") == [
+        f.name for f in dataclasses.fields(RedeployArgs)
+    ]
+    assert {f.name for f in dataclasses.fields(ActionArgs)} < set(
+        table_inputs("Redeploy, FactoryReset, Logout")
+    )
+
+
+def test_every_input_has_a_docstring() -> None:
+    for args in (PhoneConfigArgs, ActionArgs, RedeployArgs):
+        tree = ast.parse((ROOT / "maytapi_pulumi" / f"{args.__module__.split('.')[-1]}.py").read_text())
+        body = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == args.__name__).body
+        documented = {
+            target.target.id
+            for target, doc in zip(body, body[1:], strict=False)
+            if isinstance(target, ast.AnnAssign)
+            and isinstance(target.target, ast.Name)
+            and isinstance(doc, ast.Expr)
+            and isinstance(doc.value, ast.Constant)
+        }
+        own = set(args.__annotations__)
+        assert own <= documented, f"{args.__name__}: no docstring for {own - documented}"
+
+
+@pytest.mark.parametrize("resource", [PhoneConfig, Redeploy, FactoryReset, Logout])
+def test_each_resource_docstring_follows_the_template_and_its_example_parses(resource: type) -> None:
+    doc = resource.__doc__ or ""
+    assert "## Example Usage" in doc and "## Import" in doc
+    example = doc.split("```python", 1)[1].split("```", 1)[0]
+    ast.parse(example.replace("\n    ", "\n"))
+
+
+def test_the_readme_python_blocks_parse() -> None:
+    for block in re.findall(r"```python\n(.*?)```", README, re.S):
+        ast.parse(block)
+
+
+def test_the_public_facade_exports_what_it_lists() -> None:
+    for name in maytapi_pulumi.__all__:
+        assert getattr(maytapi_pulumi, name) is not None
+
+
+def test_the_client_core_imports_no_pulumi() -> None:
+    code = (
+        "import sys; from maytapi_pulumi import MaytapiClient, Settings, PhoneConfigBody; "
+        "import maytapi_pulumi.emulator; "
+        "assert not [m for m in sys.modules if m == 'pulumi' or m.startswith('pulumi.')], 'pulumi imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
