@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import itertools
 import re
 import subprocess
 import sys
@@ -50,7 +51,7 @@ def test_every_input_has_a_docstring() -> None:
         body = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == args.__name__).body
         documented = {
             target.target.id
-            for target, doc in zip(body, body[1:], strict=False)
+            for target, doc in itertools.pairwise(body)
             if isinstance(target, ast.AnnAssign)
             and isinstance(target.target, ast.Name)
             and isinstance(doc, ast.Expr)
