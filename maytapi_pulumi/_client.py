@@ -130,19 +130,29 @@ class MaytapiClient:
     def get_config(self, phone_id: str | int) -> PhoneConfig:
         """GET /{phone_id}/config: the phone's own webhook and ack_delivery."""
         phone = _validation.phone_id(phone_id)
-        return self._call("get config", "GET", f"/{phone}/config", phone, _config_or(PhoneConfig()))
+        return self._call(
+            "get config",
+            "GET",
+            f"/{phone}/config",
+            phone,
+            lambda body: PhoneConfig.from_body(body) or PhoneConfig(),
+        )
 
     def set_config(self, phone_id: str | int, webhook: str | None, ack_delivery: bool = False) -> PhoneConfig:
         """POST /{phone_id}/config. `webhook` None or "" hands delivery back to the product's webhook.
 
-        Returns the config as Maytapi reports it, or as sent when the answer carries none.
+        Returns the config as Maytapi reports it; a field the answer leaves out is taken as sent.
         """
         phone = _validation.phone_id(phone_id)
         request = ConfigRequest(webhook=_validation.webhook(webhook), ack_delivery=ack_delivery)
-        sent = PhoneConfig(webhook=request.webhook, ack_delivery=request.ack_delivery)
-        return self._call(
-            "set config", "POST", f"/{phone}/config", phone, _config_or(sent), json=request.model_dump()
-        )
+        sent = request.model_dump()
+
+        def reported(body: Any) -> PhoneConfig:
+            config = PhoneConfig.from_body(body)
+            given = config.model_dump(include=config.model_fields_set & set(sent)) if config else {}
+            return PhoneConfig.model_validate({**sent, **given})
+
+        return self._call("set config", "POST", f"/{phone}/config", phone, reported, json=sent)
 
     def run_action(self, action: Action, phone_id: str | int) -> JustSuccess:
         """GET /{phone_id}/{redeploy|factoryreset|logout}; never repeated once it may have reached Maytapi."""
@@ -248,13 +258,6 @@ class MaytapiClient:
         except ValidationError as exc:
             detail = f"unexpected answer: {exc.error_count()} problem(s), first: {exc.errors()[0]['msg']}"
             raise ApiError(operation, phone_id, response.status_code, detail) from None
-
-
-def _config_or(default: PhoneConfig) -> Callable[[Any], PhoneConfig]:
-    def parse(body: Any) -> PhoneConfig:
-        return PhoneConfig.from_body(body) or default
-
-    return parse
 
 
 def _describe(exc: requests.RequestException) -> str:

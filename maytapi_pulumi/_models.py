@@ -119,8 +119,11 @@ class PhoneStatus(_Response):
 
     @property
     def ready(self) -> bool:
-        """Logged in, not loading: the phone can send and receive."""
-        return bool(self.logged_in) and not self.loading and not self.is_qr
+        """Logged in (or, when that is not reported, connected), not loading, no QR code shown."""
+        connected = self.logged_in
+        if connected is None:
+            connected = self.state is not None and self.state.state == "CONNECTED"
+        return connected and not self.loading and not self.is_qr
 
 
 class StatusResponse(JustSuccess):

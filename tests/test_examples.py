@@ -142,9 +142,9 @@ def test_the_preview_a_reviewer_reads_names_kinds_fields_and_the_actions_that_fi
     assert calls.take() == []
 
 
-def test_a_saved_plan_applies_exactly_what_was_reviewed(
-    example: Callable[..., Project], tmp_path: Path, calls: Calls
-) -> None:
+@pytest.fixture
+def reviewed(example: Callable[..., Project], tmp_path: Path, calls: Calls) -> tuple[Project, str]:
+    """The quickstart, changed, with the plan of its `preview --save-plan` (what a reviewer saw)."""
     project = example("quickstart")
     project.up()
     calls.take()
@@ -152,23 +152,23 @@ def test_a_saved_plan_applies_exactly_what_was_reviewed(
     plan = tmp_path / "plan.json"
     project.preview(plan=str(plan))
     assert plan.exists() and calls.take() == []
-    up = project.up(plan=str(plan))
+    return project, str(plan)
+
+
+def test_a_saved_plan_applies_exactly_what_was_reviewed(reviewed: tuple[Project, str], calls: Calls) -> None:
+    project, plan = reviewed
+    up = project.up(plan=plan)
     assert up.summary.resource_changes == {"same": 1, "update": 2}
     assert calls.take() == [("POST", "/12/config"), ("GET", "/12/redeploy")]
 
 
 def test_an_up_whose_program_changed_after_the_review_is_refused(
-    example: Callable[..., Project], tmp_path: Path, calls: Calls
+    reviewed: tuple[Project, str], calls: Calls
 ) -> None:
-    project = example("quickstart")
-    project.up()
-    calls.take()
-    quickstart_change(project)
-    plan = tmp_path / "plan.json"
-    project.preview(plan=str(plan))
+    project, plan = reviewed
     # after the review, someone changes the webhook again
     project.stack.set_config("maytapi-quickstart:webhook", auto.ConfigValue("https://evil.example.com/"))
     with pytest.raises(auto.CommandError) as failure:
-        project.up(plan=str(plan))
+        project.up(plan=plan)
     assert "webhook" in str(failure.value)
     assert calls.take() == []
