@@ -7,6 +7,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from devtools.stack import VENV, Project, engine_env
 
 PROGRAM = """
@@ -21,17 +23,28 @@ def test_the_engine_is_the_cli_of_the_sdks_version() -> None:
     assert version.stdout.strip() == "v" + importlib.metadata.version("pulumi")
 
 
-def test_a_dynamic_resource_goes_up_stays_unchanged_and_is_destroyed(tmp_path: Path) -> None:
+def test_a_dynamic_resource_goes_up_stays_unchanged_and_is_destroyed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def report(step: str, changes: dict[str, int]) -> None:
+        with capsys.disabled():  # shown in every test run: the engine really ran
+            print(f"\n[engine smoke test] {step}: {changes}", end="")
+
     project = Project.create(tmp_path / "smoke", tmp_path / "state", PROGRAM)
     up = project.up()
+    report("up", up.summary.resource_changes)
     assert up.summary.resource_changes == {"create": 2}
     assert up.outputs["value"].value == 1
     # the provider class is importable, so it is pickled by reference: small and stable
     provider = project.resources(":Noop")[0]["inputs"]["__provider"]
     assert isinstance(provider, str) and len(provider) < 512
 
-    assert project.up().summary.resource_changes == {"same": 2}
-    assert project.destroy().summary.resource_changes == {"delete": 2}
+    noop = project.up().summary.resource_changes
+    report("second up", noop)
+    assert noop == {"same": 2}
+    destroy = project.destroy().summary.resource_changes
+    report("destroy", destroy)
+    assert destroy == {"delete": 2}
     assert project.resources() == []
 
 
