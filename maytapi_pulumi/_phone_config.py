@@ -11,7 +11,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from . import _validation
 from ._errors import MaytapiError
 from ._models import PhoneConfig as ApiPhoneConfig
-from ._provider import MaytapiProvider, changed, check_inputs, resource_props
+from ._provider import MaytapiProvider, changed, check_inputs, is_unknown, resource_props
 
 _UPDATABLE = ("webhook", "ack_delivery", "reapply_trigger")
 
@@ -62,10 +62,11 @@ class PhoneConfigProvider(MaytapiProvider):
     """CRUD of a phone's config: POST and GET /{phone_id}/config."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        allow_http = news.get("allow_insecure_http")
+        # Not known yet (another resource's output): the rule is applied again once it is.
+        allow_http = news.get("allow_insecure_http") is True or is_unknown(news.get("allow_insecure_http"))
         rules = {
             "phone_id": _validation.phone_id,
-            "webhook": lambda v: _validation.webhook(v, allow_insecure_http=allow_http is True) or None,
+            "webhook": lambda v: _validation.webhook(v, allow_insecure_http=allow_http) or None,
             "ack_delivery": _validation.flag("ack_delivery"),
             "allow_insecure_http": _validation.flag("allow_insecure_http"),
             "adopt": _validation.flag("adopt"),
@@ -89,8 +90,9 @@ class PhoneConfigProvider(MaytapiProvider):
 
     def _adopt(self, phone_id: str, props: dict[str, Any]) -> dict[str, Any]:
         outs = _outputs(phone_id, self.client().get_config(phone_id), props)
+        # The webhook may be a secret: name it, never show it.
         differences = [
-            f"{key} is {outs[key]!r} on Maytapi but {props.get(key)!r} in the program"
+            "the webhook differs" if key == "webhook" else f"{key} is {outs[key]!r} on Maytapi"
             for key in ("webhook", "ack_delivery")
             if outs[key] != props.get(key)
         ]

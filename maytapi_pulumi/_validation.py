@@ -55,12 +55,15 @@ def is_loopback_host(host: str) -> bool:
 
 
 def webhook(value: object, field: str = "webhook", *, allow_insecure_http: bool = True) -> str:
-    """A webhook URL, or "" for none (the phone then uses the product's webhook)."""
+    """A webhook URL, or "" for none (the phone then uses the product's webhook).
+
+    Messages never repeat the URL: a webhook may carry a secret in its path or query.
+    """
     if value is None or value == "":
         return ""
     fix = "use an absolute https:// URL such as https://hooks.example.com/maytapi, or none"
     if not isinstance(value, str):
-        raise InvalidInputError(field, f"{value!r} is not a string", fix)
+        raise InvalidInputError(field, f"is a {type(value).__name__}, not a string", fix)
     if len(value) > MAX_WEBHOOK_LENGTH:
         raise InvalidInputError(field, f"is {len(value)} characters long, over {MAX_WEBHOOK_LENGTH}", fix)
     if _FORBIDDEN_IN_URL.search(value):
@@ -71,17 +74,17 @@ def webhook(value: object, field: str = "webhook", *, allow_insecure_http: bool 
         parts = urlsplit(value)
         host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError as exc:
-        raise InvalidInputError(field, f"{value!r} is not a URL ({exc})", fix) from None
+    except ValueError:
+        raise InvalidInputError(field, "is not a valid URL", fix) from None
     if parts.scheme not in ("http", "https"):
         shown = f"scheme {parts.scheme!r}" if parts.scheme else "no scheme"
-        raise InvalidInputError(field, f"{value!r} has {shown}; only http(s) is allowed", fix)
+        raise InvalidInputError(field, f"has {shown}; only http(s) is allowed", fix)
     if not host:
-        raise InvalidInputError(field, f"{value!r} has no host", fix)
+        raise InvalidInputError(field, "has no host", fix)
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(host):
         raise InvalidInputError(
             field,
-            f"{value!r} uses plain http to a host other than loopback",
+            "uses plain http to a host other than loopback",
             "use https://, or set allow_insecure_http=True to send messages unencrypted",
         )
     return value

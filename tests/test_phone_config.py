@@ -307,3 +307,18 @@ def test_a_new_serialized_provider_alone_causes_no_update_and_no_call(
     install_provider_from_another_release(project, TYPE, PhoneConfigProvider())
     assert project.up().summary.resource_changes == {"same": 2}
     assert calls.take() == []
+
+
+def test_a_bad_secret_webhook_is_named_in_the_error_but_never_shown(
+    make_project: Callable[..., Project], calls: Calls
+) -> None:
+    project = make_project(
+        program(webhook="pulumi.Output.secret(pulumi.Config().require('hook'))"),
+        secrets={"hook": "https://hooks.example.com/SECRET-PATH with a space"},
+    )
+    with pytest.raises(auto.CommandError) as failure:
+        project.preview()
+    message = str(failure.value)
+    assert "webhook" in message and "whitespace" in message
+    assert "SECRET-PATH" not in message and all("SECRET-PATH" not in line for line in project.log)
+    assert calls.take() == []
