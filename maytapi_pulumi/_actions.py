@@ -22,6 +22,7 @@ from ._provider import MaytapiProvider, changed, check_inputs, resource_props
 
 # A change of either fires the action again; every other input only shapes how it fires.
 _FIRING = ("phone_id", "revision")
+_OUTPUTS = ("phone_id", "revision", "fired", "fired_at", "message")
 _POLL_FIRST, _POLL_MAX = 0.25, 5.0
 
 
@@ -76,11 +77,14 @@ class RedeployArgs(ActionArgs):
 
 
 class ActionProvider(MaytapiProvider):
-    """Fires one Maytapi action (GET /{phone_id}/{action}) on create and when the revision changes."""
+    """Fires one Maytapi action (GET /{phone_id}/{action}) on create and when the revision changes.
 
-    def __init__(self, action: Action) -> None:
-        super().__init__()
-        self.action = action
+    Each action's subclass names it as a class attribute, so provider objects carry no state:
+    the SDK's provider pickling slows down with every object with state pickled in one
+    program, and fails past about 970 of them (RecursionError, pulumi 3.260).
+    """
+
+    action: ClassVar[Action]
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         rules: dict[str, Callable[[Any], Any]] = {
@@ -118,6 +122,18 @@ class ActionProvider(MaytapiProvider):
         return _outputs(props, fired=True, message=answer.message)
 
 
+class RedeployProvider(ActionProvider):
+    action = Action.REDEPLOY
+
+
+class FactoryResetProvider(ActionProvider):
+    action = Action.FACTORY_RESET
+
+
+class LogoutProvider(ActionProvider):
+    action = Action.LOGOUT
+
+
 def _outputs(props: dict[str, Any], *, fired: bool, message: str | None = None) -> dict[str, Any]:
     fired_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds") if fired else None
     return {**props, "fired": fired, "fired_at": fired_at, "message": message}
@@ -143,14 +159,12 @@ def _wait_until_ready(client: MaytapiClient, phone_id: str, timeout: float) -> N
 class _ActionResource(Resource):
     """The constructor and outputs the three action resources share."""
 
-    _action: ClassVar[Action]
+    _provider_class: ClassVar[type[ActionProvider]]
 
     phone_id: pulumi.Output[str]
     """The phone's id, as digits."""
     revision: pulumi.Output[str | int]
     """The revision the action last fired for (or was recorded at, with ``fire_on_create=False``)."""
-    fire_on_create: pulumi.Output[bool]
-    """The ``fire_on_create`` input."""
     fired: pulumi.Output[bool]
     """Whether the action was called for this revision."""
     fired_at: pulumi.Output[str | None]
@@ -188,10 +202,8 @@ class _ActionResource(Resource):
         values: dict[str, Any],
         unknown: dict[str, Any],
     ) -> None:
-        values = {**values, "fired": None, "fired_at": None, "message": None}
-        super().__init__(
-            ActionProvider(self._action), resource_name, resource_props(args, values, unknown), opts
-        )
+        props = resource_props(args, values, unknown, _OUTPUTS)
+        super().__init__(self._provider_class(), resource_name, props, opts)
 
 
 class Redeploy(_ActionResource, module="maytapi", name="Redeploy"):
@@ -216,11 +228,7 @@ class Redeploy(_ActionResource, module="maytapi", name="Redeploy"):
     ``fire_on_create=False``, which records the revision and makes no call.
     """
 
-    _action = Action.REDEPLOY
-    wait_until_ready: pulumi.Output[bool]
-    """The ``wait_until_ready`` input."""
-    ready_timeout: pulumi.Output[float]
-    """The ``ready_timeout`` input, in seconds."""
+    _provider_class = RedeployProvider
 
     def __init__(
         self,
@@ -277,7 +285,7 @@ class FactoryReset(_ActionResource, module="maytapi", name="FactoryReset"):
     without resetting the phone.
     """
 
-    _action = Action.FACTORY_RESET
+    _provider_class = FactoryResetProvider
 
 
 class Logout(_ActionResource, module="maytapi", name="Logout"):
@@ -299,4 +307,4 @@ class Logout(_ActionResource, module="maytapi", name="Logout"):
     without logging the phone out.
     """
 
-    _action = Action.LOGOUT
+    _provider_class = LogoutProvider

@@ -14,6 +14,7 @@ from ._models import PhoneConfig as ApiPhoneConfig
 from ._provider import MaytapiProvider, changed, check_inputs, is_unknown, resource_props
 
 _UPDATABLE = ("webhook", "ack_delivery", "reapply_trigger")
+_OUTPUTS = ("phone_id", "webhook", "ack_delivery")
 
 
 @dataclass
@@ -160,12 +161,6 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
     """The phone's own webhook as Maytapi reports it; ``None`` when the product's is used."""
     ack_delivery: pulumi.Output[bool]
     """Whether delivery acks are posted, as Maytapi reports it."""
-    allow_insecure_http: pulumi.Output[bool]
-    """The ``allow_insecure_http`` input, kept for the next diff."""
-    adopt: pulumi.Output[bool]
-    """The ``adopt`` input."""
-    reapply_trigger: pulumi.Output[Any]
-    """The ``reapply_trigger`` input, kept for the next diff."""
 
     def __init__(
         self,
@@ -200,7 +195,9 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
             "adopt": adopt,
             "reapply_trigger": reapply_trigger,
         }
-        super().__init__(PhoneConfigProvider(), resource_name, resource_props(args, values, unknown), opts)
+        super().__init__(
+            PhoneConfigProvider(), resource_name, resource_props(args, values, unknown, _OUTPUTS), opts
+        )
 
     @staticmethod
     def get(

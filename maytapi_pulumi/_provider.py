@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
@@ -116,11 +116,15 @@ def _unknown_property(key: str, rules: Mapping[str, object]) -> CheckFailure:
 
 
 def resource_props(
-    args: object | None, values: Mapping[str, Any], unknown: Mapping[str, Any]
+    args: object | None, values: Mapping[str, Any], unknown: Mapping[str, Any], outputs: Collection[str]
 ) -> dict[str, Any]:
-    """A resource's props: each keyword value, else the field of `args`; every known property
-    present (None when not given) so each output exists. Unknown keywords go on to check(),
-    which names them and the likely intended one."""
+    """A resource's props: each keyword value, else the field of `args`.
+
+    The resource's outputs are always present (None until known) so each attribute exists;
+    other inputs only when given: the SDK tracks one Output per prop, at a cost that grows
+    with the square of their number in a program. Unknown keywords go on to check(), which
+    names them and the likely intended one.
+    """
     given = vars(args) if args is not None else {}
-    props = {key: given.get(key) if value is None else value for key, value in values.items()}
-    return {**props, **unknown}
+    merged = {key: given.get(key) if value is None else value for key, value in values.items()}
+    return {**dict.fromkeys(outputs), **{k: v for k, v in merged.items() if v is not None}, **unknown}

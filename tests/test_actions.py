@@ -12,8 +12,7 @@ from pulumi import automation as auto
 
 from devtools.emulator import RunningEmulator
 from devtools.stack import Project
-from maytapi_pulumi import Action
-from maytapi_pulumi._actions import ActionProvider
+from maytapi_pulumi import _actions
 from tests.conftest import TOKEN, Calls, install_provider_from_another_release
 
 KINDS = [("Redeploy", "redeploy"), ("FactoryReset", "factoryreset"), ("Logout", "logout")]
@@ -51,7 +50,7 @@ def test_fires_on_create_and_on_each_revision_change_only(
     # revision unchanged: nothing, also when the package was upgraded in between
     assert project.up().summary.resource_changes == {"same": 2}
     install_provider_from_another_release(
-        project, f"pulumi-python:dynamic/maytapi:{kind}", ActionProvider(Action(endpoint))
+        project, f"pulumi-python:dynamic/maytapi:{kind}", getattr(_actions, f"{kind}Provider")()
     )
     assert project.up().summary.resource_changes == {"same": 2}
     assert calls.take() == []

@@ -3,13 +3,15 @@ changes cause an update, a replace, or nothing."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
-from maytapi_pulumi import Action
-from maytapi_pulumi._actions import ActionProvider
+from devtools.stack import ROOT
+from maytapi_pulumi._actions import LogoutProvider, RedeployProvider
 from maytapi_pulumi._phone_config import PhoneConfigProvider
 
 PROVIDER = {"__provider": "blob"}
@@ -77,7 +79,7 @@ def test_diff_compares_against_the_outputs_so_refreshed_drift_shows() -> None:
 
 def action_diff(olds: dict[str, Any], **news: Any) -> bool | None:
     base = {"phone_id": "12", "revision": "r1", "fire_on_create": True, "__provider": "new"}
-    return ActionProvider(Action.REDEPLOY).diff("id", olds, {**base, **news}).changes
+    return RedeployProvider().diff("id", olds, {**base, **news}).changes
 
 
 def test_action_diff_fires_only_for_revision_or_phone_changes() -> None:
@@ -92,9 +94,23 @@ def test_action_diff_fires_only_for_revision_or_phone_changes() -> None:
 
 
 def test_action_check_keeps_integer_revisions_integers() -> None:
-    result = ActionProvider(Action.LOGOUT).check({}, {**PROVIDER, "phone_id": 12, "revision": 3.0})
+    result = LogoutProvider().check({}, {**PROVIDER, "phone_id": 12, "revision": 3.0})
     assert (
         result.failures == []
         and result.inputs["revision"] == 3
         and isinstance(result.inputs["revision"], int)
     )
+
+
+def test_a_thousand_action_providers_pickle_in_one_program() -> None:
+    # The SDK's serialize_provider wraps pickle's dict writer once more on every call; a
+    # provider object with state would recurse through every wrapper (RecursionError near 970).
+    code = (
+        "from pulumi.dynamic.dynamic import serialize_provider\n"
+        "from maytapi_pulumi._actions import FactoryResetProvider, LogoutProvider, RedeployProvider\n"
+        "from maytapi_pulumi._phone_config import PhoneConfigProvider\n"
+        "for kind in (RedeployProvider, FactoryResetProvider, LogoutProvider, PhoneConfigProvider):\n"
+        "    blobs = {serialize_provider(kind()) for _ in range(1200)}\n"
+        "    assert len(blobs) == 1 and len(next(iter(blobs))) < 512, kind\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
