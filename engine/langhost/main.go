@@ -15,8 +15,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
@@ -44,6 +46,16 @@ func main() {
 		engineAddress: engineAddress,
 		execScript:    filepath.Join(filepath.Dir(self), "pulumi-language-python-exec"),
 	}
+	// The engine stops its plugins with SIGINT and waits out a grace period for them to exit.
+	// A host started with SIGINT ignored (a background job of a non-interactive shell) would
+	// never hear it, costing every program run that grace period.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-stop
+		os.Exit(0)
+	}()
+
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
