@@ -70,3 +70,21 @@ def test_stacks_live_in_a_local_backend_and_an_isolated_home(tmp_path: Path) -> 
         assert json.loads(credentials.read_text()).get("current", "file://").startswith("file://")
     plugins = home / "plugins"
     assert not plugins.exists() or not any(plugins.iterdir())
+
+
+def test_setup_without_a_cli_or_go_says_what_to_install(tmp_path: Path) -> None:
+    # No cached engine (another cache directory), no pulumi and no go on PATH.
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [VENV / "bin" / "python", "-m", "devtools.engine"],
+        cwd=VENV.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    version = importlib.metadata.version("pulumi")
+    assert done.returncode == 1
+    assert f"No Pulumi CLI v{version} on PATH and no Go toolchain to build one" in done.stderr
+    assert f"Install the Pulumi CLI v{version}" in done.stderr and "or Go" in done.stderr
+    assert "[engine" in done.stdout  # each step is reported with its elapsed time
