@@ -52,6 +52,20 @@ def write_project(directory: Path, name: str, program: str | None) -> None:
         (directory / "__main__.py").write_text(textwrap.dedent(program))
 
 
+@dataclass(frozen=True)
+class CliRun:
+    """What one `pulumi` command printed and how it exited."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
 @dataclass
 class Project:
     """One stack of one project directory, driven through the Automation API."""
@@ -113,6 +127,25 @@ class Project:
         if values:
             stack.set_all_config(values)
         return cls(directory, stack)
+
+    def cli(self, *args: str, check: bool = True, timeout: float = 300) -> CliRun:
+        """`pulumi <args>` as a user types it, on this stack (selected in the workspace), with
+        `--non-interactive --color never` added; `up`, `refresh` and `destroy` preview first
+        unless `--skip-preview` is among `args`. `check` fails on a non-zero exit, showing both streams."""
+        command = [str(VENV / "bin" / "pulumi"), *args, "--non-interactive", "--color", "never"]
+        done = subprocess.run(
+            command,
+            cwd=self.directory,
+            env={**os.environ, **self.stack.workspace.env_vars},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        run = CliRun(args, done.returncode, done.stdout, done.stderr)
+        self.log.extend([f"$ pulumi {' '.join(args)}", run.stdout, run.stderr])
+        if check and run.returncode != 0:
+            raise AssertionError(f"pulumi {' '.join(args)} exited {run.returncode}:\n{run.output}")
+        return run
 
     def write_program(self, program: str) -> None:
         (self.directory / "__main__.py").write_text(textwrap.dedent(program))
