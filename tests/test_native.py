@@ -6,14 +6,20 @@ bad inputs are the dynamic tests' own cases."""
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import pytest
 
 from devtools.emulator import RunningEmulator
-from devtools.stack import Project
-from maytapi_pulumi._native.schema import camel
+from devtools.stack import VENV, Project, engine_env
+from maytapi_pulumi import __version__
+from maytapi_pulumi._client import Action
+from maytapi_pulumi._core import action, phone_config, properties
+from maytapi_pulumi._native.schema import camel, schema
 from tests.conftest import TOKEN, Calls
 from tests.test_actions import BAD_ACTION_INPUTS
 from tests.test_phone_config import BAD_INPUTS
@@ -361,3 +367,38 @@ def test_secrets_stay_secret_and_no_token_reaches_state_or_output(
         assert props["webhook"]["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
     assert project.stack.outputs()["webhook"].secret is True
     assert TOKEN not in up.output and HOOK not in up.output
+
+
+@pytest.mark.parametrize(
+    ("kind", "rules"),
+    [
+        (properties.PHONE_CONFIG, phone_config.check({"phone_id": "1"})[0]),
+        (properties.REDEPLOY, action.rules(Action.REDEPLOY)),
+        (properties.FACTORY_RESET, action.rules(Action.FACTORY_RESET)),
+        (properties.LOGOUT, action.rules(Action.LOGOUT)),
+    ],
+)
+def test_the_schema_declares_exactly_the_inputs_the_core_checks(
+    kind: properties.Kind, rules: Mapping[str, object]
+) -> None:
+    resource = schema()["resources"][f"maytapi:index:{kind.name}"]
+    assert set(resource["inputProperties"]) == {camel(name) for name in rules}
+    assert all(spec["description"] for spec in resource["inputProperties"].values())
+    outputs = phone_config.OUTPUTS if kind is properties.PHONE_CONFIG else action.OUTPUTS
+    assert set(resource["properties"]) == {camel(name) for name in outputs}
+
+
+def test_the_plugin_serves_the_schema_from_code_and_reports_the_package_version(tmp_path: Path) -> None:
+    env = {**os.environ, **engine_env(tmp_path)}
+    plugin = str(VENV / "bin" / "pulumi-resource-maytapi")
+    done = subprocess.run(
+        [str(VENV / "bin" / "pulumi"), "package", "get-schema", plugin],
+        env=env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    served = json.loads(done.stdout)
+    assert served == schema() and served["version"] == __version__
+    assert served["config"]["variables"]["apiToken"]["secret"] is True
+    assert (
+        "webhook"
+        in served["resources"]["maytapi:index:PhoneConfig"]["inputProperties"]["webhook"]["description"]
+    )
