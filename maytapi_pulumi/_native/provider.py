@@ -1,0 +1,215 @@
+"""The native provider: the core's rules behind Pulumi's provider protocol. This module only
+translates: camelCase names to the core's snake_case and back, property values (unknowns,
+secrets, numbers), check failures, and the core's Diff into a per-property diff."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from pulumi.provider.experimental import provider as p
+from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.runtime.rpc import UNKNOWN as WIRE_UNKNOWN
+
+from .._client import Action, MaytapiClient
+from .._core import action, common, phone_config
+from .._core.common import UNKNOWN, Diff, Failure, Props
+from .._core.properties import FACTORY_RESET, LOGOUT, PHONE_CONFIG, REDEPLOY, Kind
+from .._settings import SOURCES, Settings
+from .schema import camel, in_camel_case, schema, snake, token
+
+T = TypeVar("T")
+
+# As many blocking calls in flight as the client keeps connections (HTTPAdapter pool_maxsize).
+_WORKERS = 8
+
+_ACTIONS = {
+    token(REDEPLOY): Action.REDEPLOY,
+    token(FACTORY_RESET): Action.FACTORY_RESET,
+    token(LOGOUT): Action.LOGOUT,
+}
+_PHONE_CONFIG = token(PHONE_CONFIG)
+_KINDS: dict[str, Kind] = {token(k): k for k in (PHONE_CONFIG, REDEPLOY, FACTORY_RESET, LOGOUT)}
+
+
+def from_wire(props: Mapping[str, PropertyValue]) -> tuple[Props, set[str]]:
+    """Props with snake_case names and plain values (unknowns as the core's UNKNOWN), and the
+    names of those that were secret."""
+    return {snake(k): _plain(v) for k, v in props.items()}, {
+        snake(k) for k, v in props.items() if v.is_secret
+    }
+
+
+def _plain(value: PropertyValue) -> Any:
+    inner = value.value
+    if isinstance(inner, Computed) or inner == WIRE_UNKNOWN:
+        return UNKNOWN
+    if isinstance(inner, tuple):
+        return [_plain(v) for v in inner]
+    if isinstance(inner, Mapping):
+        return {k: _plain(v) for k, v in inner.items()}
+    return inner
+
+
+def to_wire(props: Mapping[str, Any], secrets: set[str] = frozenset()) -> dict[str, PropertyValue]:  # type: ignore[assignment]
+    """camelCase names, wire values; what came in secret goes out secret."""
+    return {camel(k): _wire(v).with_secret(k in secrets) for k, v in props.items()}
+
+
+def _wire(value: Any) -> PropertyValue:
+    if common.is_unknown(value):
+        return PropertyValue(WIRE_UNKNOWN)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return PropertyValue(float(value))
+    if isinstance(value, (list, tuple)):
+        return PropertyValue([_wire(v) for v in value])
+    if isinstance(value, Mapping):
+        return PropertyValue({k: _wire(v) for k, v in value.items()})
+    return PropertyValue(value)
+
+
+def _failures(failures: list[Failure], typed: Mapping[str, str]) -> list[p.CheckFailure]:
+    """Failures naming properties as the program spells them (`typed`: snake → as written)."""
+    names = dict(typed)
+
+    def spelled(text: str) -> str:
+        for name, written in names.items():
+            text = text.replace(f"'{name}'", f"'{written}'")
+        return in_camel_case(text)
+
+    return [p.CheckFailure(names.get(f.property, camel(f.property)), spelled(f.reason)) for f in failures]
+
+
+def _diff(diff: Diff, olds: Mapping[str, Any], news: Mapping[str, Any]) -> p.DiffResponse:
+    detailed = {}
+    for key in diff.changes:
+        replace = key in diff.replaces
+        if olds.get(key) is None:
+            kind = p.PropertyDiffKind.ADD_REPLACE if replace else p.PropertyDiffKind.ADD
+        elif news.get(key) is None:
+            kind = p.PropertyDiffKind.DELETE_REPLACE if replace else p.PropertyDiffKind.DELETE
+        else:
+            kind = p.PropertyDiffKind.UPDATE_REPLACE if replace else p.PropertyDiffKind.UPDATE
+        # The core diffs the checked inputs against the last outputs (what Maytapi reported).
+        detailed[camel(key)] = p.PropertyDiff(kind, input_diff=False)
+    return p.DiffResponse(
+        changes=diff.changed,
+        replaces=[camel(k) for k in diff.replaces],
+        diffs=[camel(k) for k in diff.changes],
+        detailed_diff=detailed,
+        delete_before_replace=False,
+    )
+
+
+class MaytapiProvider(p.Provider):
+    """One Maytapi product (the engine starts one process per provider instance)."""
+
+    def __init__(self) -> None:
+        self._config: dict[str, str] = {}
+        self._pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="maytapi")
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        """A blocking client call, off the event loop, so other resources progress meanwhile."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    def _client(self) -> MaytapiClient:
+        return common.client_for(Settings.from_sources(self._config, os.environ))
+
+    async def get_schema(self, request: p.GetSchemaRequest) -> p.GetSchemaResponse:
+        return p.GetSchemaResponse(json.dumps(schema()))
+
+    async def check_config(self, request: p.CheckRequest) -> p.CheckResponse:
+        config = _settings(request.new_inputs)
+        if any(v is UNKNOWN for v in config.values()):
+            return p.CheckResponse(inputs=request.new_inputs)
+        return p.CheckResponse(
+            inputs=request.new_inputs,
+            failures=_failures(common.settings_failures(config, os.environ), {}),
+        )
+
+    async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
+        variables = {k: v for k, v in request.variables.items() if v}
+        self._config = {k: str(v) for k, v in _settings(request.args).items() if v is not UNKNOWN} | variables
+        # No preview support: in a preview the engine shows the inputs as the outputs, as it
+        # does for the dynamic resources, and calls nothing.
+        return p.ConfigureResponse(accept_secrets=True, supports_preview=False)
+
+    async def check(self, request: p.CheckRequest) -> p.CheckResponse:
+        news, secrets = from_wire(request.new_inputs)
+        typed = {snake(k): k for k in request.new_inputs}
+        if request.type == _PHONE_CONFIG:
+            inputs, failures = phone_config.check(news)
+        else:
+            inputs, failures = action.check(self._action(request.type), news)
+        return p.CheckResponse(to_wire(inputs, secrets), _failures(failures, typed))
+
+    async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
+        olds, _ = from_wire(request.old_state)
+        news, _ = from_wire(request.new_inputs)
+        rules = phone_config.diff if request.type == _PHONE_CONFIG else action.diff
+        return _diff(rules(olds, news), olds, news)
+
+    async def create(self, request: p.CreateRequest) -> p.CreateResponse:
+        props, secrets = from_wire(request.properties)
+        client = self._client()
+        if request.type == _PHONE_CONFIG:
+            id_, outs = await self._run(phone_config.create, client, props)
+        else:
+            id_, outs = await self._run(action.create, self._action(request.type), client, props)
+        return p.CreateResponse(id_, to_wire(outs, secrets))
+
+    async def read(self, request: p.ReadRequest) -> p.ReadResponse:
+        if request.type != _PHONE_CONFIG:
+            # An action has nothing to read back: its record is the state itself.
+            return p.ReadResponse(request.resource_id, request.properties, request.inputs)
+        props, secrets = from_wire(request.properties)
+        inputs, input_secrets = from_wire(request.inputs)
+        outs = await self._run(phone_config.read, self._client(), request.resource_id, {**inputs, **props})
+        # The live values become the inputs too, so the next preview diffs the program against
+        # them; an import (no inputs yet) gets only the values that are set.
+        live = {k: outs[k] for k in phone_config.OUTPUTS if outs[k] is not None}
+        return p.ReadResponse(
+            outs["phone_id"],
+            to_wire(outs, secrets | input_secrets),
+            to_wire({**inputs, **live}, input_secrets),
+        )
+
+    async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
+        news, secrets = from_wire(request.news)
+        client = self._client()
+        if request.type == _PHONE_CONFIG:
+            outs = await self._run(phone_config.update, client, news)
+        else:
+            outs = await self._run(action.fire, self._action(request.type), client, news)
+        return p.UpdateResponse(to_wire(outs, secrets))
+
+    async def delete(self, request: p.DeleteRequest) -> None:
+        if request.type == _PHONE_CONFIG:
+            props, _ = from_wire(request.properties)
+            await self._run(phone_config.delete, self._client(), props)
+        # An action cannot be undone: forgetting it makes no call.
+
+    @staticmethod
+    def _action(type_: str) -> Action:
+        try:
+            return _ACTIONS[type_]
+        except KeyError:
+            raise ValueError(f"unknown resource type {type_!r}; known: {', '.join(_KINDS)}") from None
+
+
+def _settings(props: Mapping[str, PropertyValue]) -> dict[str, Any]:
+    """The settings among a provider's inputs, keyed by config key ("maytapi:productId")."""
+    keys = {camel(name): source.config_key for name, source in SOURCES.items()}
+    values = {keys[k]: _plain(v) for k, v in props.items() if k in keys}
+    return {k: _text(v) for k, v in values.items() if v not in (None, "")}
+
+
+def _text(value: Any) -> Any:
+    """Config values are strings; an explicit provider's numbers may come as numbers."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if value is UNKNOWN or isinstance(value, str) else str(value)

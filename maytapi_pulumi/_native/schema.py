@@ -1,0 +1,88 @@
+"""The native provider's Pulumi package schema, rendered from the core's property tables:
+camelCase names, JSON types, descriptions naming each setting's config key and variable."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from .._core.properties import KINDS, SETTINGS, Kind, Property
+from .._settings import SOURCES
+from .._version import __version__
+
+PACKAGE = "maytapi"
+_KNOWN = {p.name for kind in KINDS for p in (*kind.inputs, *kind.outputs)} | {p.name for p in SETTINGS}
+
+
+def camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def token(kind: Kind) -> str:
+    return f"{PACKAGE}:index:{kind.name}"
+
+
+def in_camel_case(text: str, names: Iterable[str] = _KNOWN) -> str:
+    """`text` with every property name it mentions in camelCase."""
+    pattern = "|".join(sorted((re.escape(n) for n in names if "_" in n), key=len, reverse=True))
+    return re.sub(rf"\b({pattern})\b", lambda m: camel(m.group(1)), text) if pattern else text
+
+
+def _type(prop: Property) -> dict[str, Any]:
+    if prop.type == "string|integer":
+        return {"oneOf": [{"type": "string"}, {"type": "integer"}]}
+    if prop.type == "any":
+        return {"$ref": "pulumi.json#/Any"}
+    return {"type": prop.type}
+
+
+def _spec(prop: Property, doc: str | None = None) -> dict[str, Any]:
+    spec = {**_type(prop), "description": in_camel_case(doc or prop.doc)}
+    return spec | {"secret": True} if prop.secret else spec
+
+
+def _props(props: Iterable[Property]) -> dict[str, Any]:
+    return {camel(p.name): _spec(p) for p in props}
+
+
+def _required(props: Iterable[Property]) -> list[str]:
+    return [camel(p.name) for p in props if p.required]
+
+
+def _setting(prop: Property) -> dict[str, Any]:
+    source = SOURCES[prop.name]
+    return _spec(prop, f"{prop.doc} Falls back to the environment variable `{source.env_var}`.")
+
+
+def schema() -> dict[str, Any]:
+    settings = {camel(p.name): _setting(p) for p in SETTINGS}
+    return {
+        "name": PACKAGE,
+        "displayName": "Maytapi",
+        "version": __version__,
+        "description": "Infrastructure as code for the Maytapi WhatsApp API: phone configuration "
+        "and operational actions.",
+        "keywords": ["pulumi", "maytapi", "whatsapp", "category/utility"],
+        "license": "Apache-2.0",
+        "config": {"variables": settings},
+        "provider": {
+            "description": "A Maytapi product: one provider instance per product.",
+            "inputProperties": settings,
+        },
+        "resources": {
+            token(kind): {
+                "description": in_camel_case(kind.doc),
+                "properties": _props(kind.outputs),
+                "required": _required(kind.outputs),
+                "inputProperties": _props(kind.inputs),
+                "requiredInputs": _required(kind.inputs),
+            }
+            for kind in KINDS
+        },
+    }
