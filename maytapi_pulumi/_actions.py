@@ -91,7 +91,8 @@ class _ActionResource(Resource):
     phone_id: pulumi.Output[str]
     """The phone's id, as digits."""
     revision: pulumi.Output[str | int]
-    """The revision the action last fired for (or was recorded at, with ``fire_on_create=False``)."""
+    """The revision the action last fired for (or was recorded at, when ``fire_on_create`` is
+    ``False``)."""
     fired: pulumi.Output[bool]
     """Whether the action was called for this revision."""
     fired_at: pulumi.Output[str | None]

@@ -34,7 +34,7 @@ class PhoneConfigArgs:
     adopt: pulumi.Input[bool] | None = None
     """Take over a phone that is already configured: on create, read its config (one GET) and
     write nothing. If the live config differs from the declared one, the create fails naming
-    the fields. Pulumi's ``import_`` option cannot serve dynamic resources; this does its job.
+    the fields. Pulumi's import serves only the native provider; this does its job for both.
     Default ``False``."""
 
     reapply_trigger: pulumi.Input[Any] | None = None

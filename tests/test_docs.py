@@ -22,6 +22,7 @@ from maytapi_pulumi import (
     Redeploy,
     RedeployArgs,
 )
+from maytapi_pulumi._core import properties
 
 README = (ROOT / "README.md").read_text()
 
@@ -86,3 +87,42 @@ def test_the_client_core_imports_no_pulumi() -> None:
         "assert not [m for m in sys.modules if m == 'pulumi' or m.startswith('pulumi.')], 'pulumi imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def attribute_docs(module: str, class_name: str) -> dict[str, str]:
+    """Each annotated attribute of a class and the docstring under it, whitespace collapsed."""
+    tree = ast.parse((ROOT / "maytapi_pulumi" / f"{module}.py").read_text())
+    body = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name).body
+    return {
+        target.target.id: " ".join(str(doc.value.value).split())
+        for target, doc in itertools.pairwise(body)
+        if isinstance(target, ast.AnnAssign)
+        and isinstance(target.target, ast.Name)
+        and isinstance(doc, ast.Expr)
+        and isinstance(doc.value, ast.Constant)
+    }
+
+
+_PYTHON_LITERALS = {"null": "None", "true": "True", "false": "False"}
+
+
+def in_python(doc: str) -> str:
+    """The core's neutral Markdown as the dynamic resources' reST says it."""
+    return re.sub(r"`([^`]+)`", lambda m: f"``{_PYTHON_LITERALS.get(m[1], m[1])}``", doc)
+
+
+@pytest.mark.parametrize(
+    ("module", "class_name", "props"),
+    [
+        ("_phone_config", "PhoneConfigArgs", properties.PHONE_CONFIG.inputs),
+        ("_phone_config", "PhoneConfig", properties.PHONE_CONFIG.outputs),
+        ("_actions", "ActionArgs", properties.ACTION_INPUTS),
+        ("_actions", "RedeployArgs", properties.REDEPLOY_INPUTS),
+        ("_actions", "_ActionResource", properties.REDEPLOY.outputs),
+    ],
+)
+def test_the_dynamic_docstrings_say_what_the_cores_property_table_says(
+    module: str, class_name: str, props: tuple[properties.Property, ...]
+) -> None:
+    # The table is also the native provider's schema: one description per property.
+    assert attribute_docs(module, class_name) == {p.name: in_python(p.doc) for p in props}

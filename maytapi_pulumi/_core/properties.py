@@ -134,7 +134,7 @@ _ACTION_OUTPUTS = (
     Property(
         "revision",
         "string|integer",
-        "The revision the action last fired for (or was recorded at, with `fire_on_create` `false`).",
+        "The revision the action last fired for (or was recorded at, when `fire_on_create` is `false`).",
         required=True,
     ),
     Property("fired", "boolean", "Whether the action was called for this revision.", required=True),

@@ -10,8 +10,6 @@ from .._version import __version__
 
 def main() -> None:
     """The plugin's entry point: serve the provider to the engine that started it."""
-    from pulumi.provider.experimental.server import main as serve
+    from .server import serve
 
-    from .provider import MaytapiProvider
-
-    serve(sys.argv[1:], __version__, MaytapiProvider())
+    serve(sys.argv[1:], __version__)

@@ -1,0 +1,404 @@
+"""The native provider (`pulumi-resource-maytapi`, package `maytapi`) through the real CLI against
+the emulator, as users type the commands (previews first): each step states the API calls it
+must make, counted in the emulator's call log. The rules are the dynamic resources' (same core);
+bad inputs are the dynamic tests' own cases."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+from devtools.emulator import RunningEmulator
+from devtools.stack import VENV, Project, engine_env
+from maytapi_pulumi import __version__
+from maytapi_pulumi._client import Action
+from maytapi_pulumi._core import action, phone_config, properties
+from maytapi_pulumi._native.schema import camel, schema
+from tests.conftest import TOKEN, Calls
+from tests.test_actions import BAD_ACTION_INPUTS
+from tests.test_phone_config import BAD_INPUTS
+
+HOOK = "https://hooks.example.com/maytapi"
+ACTIONS = [("Redeploy", "redeploy"), ("FactoryReset", "factoryreset"), ("Logout", "logout")]
+ACTION_OUTPUTS = ("phoneId", "revision", "fired", "firedAt", "message")
+
+# Until the generated SDK is in the repository, programs declare the resources by type token;
+# every output is declared so the program can read it.
+HEAD = """
+import pulumi
+
+def native(kind, name, outputs, opts=None, **props):
+    return pulumi.CustomResource(f"maytapi:index:{kind}", name, {**dict.fromkeys(outputs), **props}, opts)
+"""
+
+
+def phone_program(
+    phone_id: str = '"12"', webhook: str = f'"{HOOK}"', extra: str = "", opts: str = "None"
+) -> str:
+    return (
+        HEAD
+        + f"""
+cfg = native("PhoneConfig", "support-line", ("phoneId", "webhook", "ackDelivery"), {opts},
+             phoneId={phone_id}, webhook={webhook}, ackDelivery=True{extra})
+for name in ("phoneId", "webhook", "ackDelivery"):
+    pulumi.export(name, getattr(cfg, name))
+"""
+    )
+
+
+def action_program(kind: str, phone_id: str = '"12"', revision: str = '"r1"', extra: str = "") -> str:
+    return (
+        HEAD
+        + f"""
+action = native("{kind}", "action", {ACTION_OUTPUTS}, phoneId={phone_id}, revision={revision}{extra})
+for name in {ACTION_OUTPUTS}:
+    pulumi.export(name, getattr(action, name))
+"""
+    )
+
+
+def stack_outputs(project: Project) -> dict[str, object]:
+    return {k: v.value for k, v in project.stack.outputs().items()}
+
+
+def changes(run_output: str) -> str:
+    """The summary line(s) under "Resources:" of the last operation."""
+    return run_output.rsplit("Resources:", 1)[1].split("Duration", 1)[0]
+
+
+def test_phone_config_lifecycle_through_the_cli(
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    project = make_project(phone_program())
+    post12, get12, post13 = ("POST", "/12/config"), ("GET", "/12/config"), ("POST", "/13/config")
+
+    # preview: the plan, no call
+    assert "+ 2 to create" in project.cli("preview").stdout
+    assert calls.take() == []
+
+    # create: one POST; outputs as Maytapi reports them; the native type token in state
+    up = project.cli("up", "--yes")
+    assert "+ 2 created" in up.stdout
+    assert calls.take() == [post12]
+    assert stack_outputs(project) == {"phoneId": "12", "webhook": HOOK, "ackDelivery": True}
+    assert emu.phone("12")["webhook"] == HOOK and emu.phone("12")["ack_delivery"] is True
+    [resource] = project.resources(":PhoneConfig")
+    assert resource["type"] == "maytapi:index:PhoneConfig" and resource["id"] == "12"
+
+    # nothing changed: no call
+    assert "2 unchanged" in changes(project.cli("up", "--yes").stdout)
+    assert calls.take() == []
+
+    # webhook changed: preview --diff shows the field; up is one POST
+    project.write_program(phone_program(webhook='"https://hooks.example.com/v2"'))
+    preview = project.cli("preview", "--diff").stdout
+    assert re.search(
+        r'~ webhook\s*: "https://hooks.example.com/maytapi" => "https://hooks.example.com/v2"', preview
+    )
+    assert calls.take() == []
+    assert "~ 1 updated" in project.cli("up", "--yes").stdout
+    assert calls.take() == [post12]
+
+    # drift made outside Pulumi: refresh reads it (one GET in its preview, one for real);
+    # the next preview shows both fields and up converges with one POST
+    emu.set_phone("12", webhook="https://drift.example.com/", ack_delivery=False)
+    project.cli("refresh", "--yes")
+    assert calls.take() == [get12, get12]
+    assert project.resources(":PhoneConfig")[0]["outputs"]["webhook"] == "https://drift.example.com/"
+    drift = project.cli("preview", "--diff").stdout
+    assert "~ webhook" in drift and "~ ackDelivery" in drift
+    project.cli("up", "--yes")
+    assert calls.take() == [post12]
+    assert emu.phone("12")["webhook"] == "https://hooks.example.com/v2"
+
+    # phoneId changed: the preview marks it as the replace's cause; the new phone is
+    # configured, then the old one restored to the default
+    project.write_program(phone_program(phone_id="13", webhook='"https://hooks.example.com/v2"'))
+    preview = project.cli("preview", "--diff").stdout
+    assert "+-" in preview and re.search(r'~ phoneId\s*: "12" => "13"', preview)
+    assert calls.take() == []
+    assert "+-1 replaced" in project.cli("up", "--yes").stdout
+    assert calls.take() == [post13, post12]
+    assert emu.phone("12")["webhook"] == "" and emu.phone("13")["webhook"] == "https://hooks.example.com/v2"
+
+    # destroy: one POST restores the product default
+    project.cli("destroy", "--yes")
+    assert calls.take() == [post13]
+    assert emu.phone("13")["webhook"] == "" and emu.phone("13")["ack_delivery"] is False
+
+
+def test_replace_on_changes_works_on_a_field_the_provider_updates(
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    # The per-property diff names `webhook`, so the engine can honour replace_on_changes (the
+    # dynamic resources give it no names: the option is ignored there).
+    opts = 'pulumi.ResourceOptions(replace_on_changes=["webhook"], delete_before_replace=True)'
+    project = make_project(phone_program(opts=opts))
+    project.cli("up", "--yes")
+    calls.take()
+    project.write_program(phone_program(webhook='"https://hooks.example.com/v2"', opts=opts))
+    preview = project.cli("preview", "--diff").stdout
+    assert "+-1 to replace" in preview
+    up = project.cli("up", "--yes").stdout
+    assert "+-1 replaced" in up
+    # delete before replace: the default restored, then the new config
+    assert calls.take() == [("POST", "/12/config"), ("POST", "/12/config")]
+    assert emu.phone("12")["webhook"] == "https://hooks.example.com/v2"
+
+
+@pytest.mark.parametrize(("kind", "endpoint"), ACTIONS)
+def test_actions_fire_on_create_and_on_each_revision_change_only(
+    make_project: Callable[..., Project], calls: Calls, kind: str, endpoint: str
+) -> None:
+    project = make_project(action_program(kind))
+    project.cli("preview")
+    assert calls.take() == []
+
+    # create: fires once
+    project.cli("up", "--yes")
+    assert calls.take() == [("GET", f"/12/{endpoint}")]
+    out = stack_outputs(project)
+    assert out["fired"] is True and out["revision"] == "r1" and out["phoneId"] == "12" and out["firedAt"]
+    assert project.resources(f":{kind}")[0]["type"] == f"maytapi:index:{kind}"
+
+    # revision unchanged: nothing
+    assert "2 unchanged" in changes(project.cli("up", "--yes").stdout)
+    assert calls.take() == []
+
+    # revision changed: preview --diff names it; up fires once
+    project.write_program(action_program(kind, revision='"r2"'))
+    assert re.search(r'~ revision\s*: "r1" => "r2"', project.cli("preview", "--diff").stdout)
+    assert calls.take() == []
+    project.cli("up", "--yes")
+    assert calls.take() == [("GET", f"/12/{endpoint}")]
+    assert stack_outputs(project)["revision"] == "r2"
+
+    # destroy: an action cannot be undone, nothing is called
+    project.cli("destroy", "--yes")
+    assert calls.take() == []
+
+
+def test_fire_on_create_false_records_the_revision_without_a_call(
+    make_project: Callable[..., Project], calls: Calls
+) -> None:
+    project = make_project(action_program("Logout", revision="1", extra=", fireOnCreate=False"))
+    project.cli("up", "--yes")
+    assert calls.take() == []
+    out = stack_outputs(project)
+    assert out["fired"] is False and out.get("firedAt") is None and out["revision"] == 1
+    project.write_program(action_program("Logout", revision="2", extra=", fireOnCreate=False"))
+    project.cli("up", "--yes")
+    assert calls.take() == [("GET", "/12/logout")]
+    assert stack_outputs(project)["fired"] is True
+
+
+@pytest.mark.parametrize(
+    ("prop", "phone_id", "extra", "expected"),
+    BAD_INPUTS,
+    ids=[f"{b[0]}-{i}" for i, b in enumerate(BAD_INPUTS)],
+)
+def test_bad_inputs_fail_at_preview_naming_the_property_as_written(
+    make_project: Callable[..., Project], calls: Calls, prop: str, phone_id: str, extra: str, expected: str
+) -> None:
+    # The dynamic tests' cases, spelled in camelCase as a native program writes them.
+    webhook = phone_id if prop == "webhook" else f'"{HOOK}"'
+    phone = phone_id if prop == "phone_id" else '"12"'
+    src = phone_program(phone_id=phone, webhook=webhook)
+    if prop in ("ack_delivery", "webhok"):
+        src = src.replace(", ackDelivery=True", camel_keywords(extra))
+    run = make_project(src).cli("preview", check=False)
+    assert run.returncode != 0
+    assert camel(prop) in run.output and camel_text(expected) in run.output
+    assert calls.take() == []
+
+
+def camel_keywords(extra: str) -> str:
+    return re.sub(r"(\w+)=", lambda m: camel(m.group(1)) + "=", extra)
+
+
+def camel_text(text: str) -> str:
+    return re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", lambda m: camel(m.group(0)), text)
+
+
+@pytest.mark.parametrize(("args", "expected"), BAD_ACTION_INPUTS)
+def test_bad_action_inputs_fail_at_preview_without_a_call(
+    make_project: Callable[..., Project], calls: Calls, args: str, expected: str
+) -> None:
+    src = HEAD + f'native("Redeploy", "r", (), {camel_keywords(args)})\n'
+    run = make_project(src).cli("preview", check=False)
+    assert run.returncode != 0 and camel_text(expected) in run.output
+    assert calls.take() == []
+
+
+def test_pulumi_import_reads_the_phone_and_the_next_up_makes_no_call(
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    emu.set_phone("12", webhook=HOOK, ack_delivery=True)
+    project = make_project("import pulumi\n")
+    calls.take()
+
+    # one GET (no preview here; `pulumi import --yes` previews first and reads twice, as refresh
+    # does); the resource is in the state with the live values as its inputs
+    run = project.cli(
+        "import", "maytapi:index:PhoneConfig", "support", "12", "--yes", "--skip-preview", check=False
+    )
+    assert "= 1 imported" in run.stdout
+    assert calls.take() == [("GET", "/12/config")]
+    [resource] = project.resources(":PhoneConfig")
+    assert resource["id"] == "12" and resource["protect"] is True
+    assert resource["inputs"] == {"phoneId": "12", "webhook": HOOK, "ackDelivery": True}
+    # the code to add comes from the program's language host (GenerateProgram)
+    assert run.returncode == 0, run.output
+    assert "support" in run.stdout and "maytapi:index:PhoneConfig" in run.stdout
+
+    # the program now declares what was imported: nothing to do, no call
+    project.write_program(
+        phone_program(opts="pulumi.ResourceOptions(protect=True)").replace("support-line", "support")
+    )
+    assert "2 unchanged" in changes(project.cli("up", "--yes").stdout)
+    assert calls.take() == []
+    assert emu.phone("12")["webhook"] == HOOK
+
+
+def test_the_import_option_adopts_the_phone_and_the_next_up_makes_no_call(
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    emu.set_phone("12", webhook=HOOK, ack_delivery=True)
+    project = make_project(phone_program(opts='pulumi.ResourceOptions(import_="12")'))
+    calls.take()
+    up = project.cli("up", "--yes").stdout
+    assert "= 1 imported" in up
+    # one GET in the preview, one for real; nothing written
+    assert calls.take() == [("GET", "/12/config"), ("GET", "/12/config")]
+    assert "2 unchanged" in changes(project.cli("up", "--yes").stdout)
+    assert calls.take() == []
+
+
+def test_importing_a_missing_phone_fails_naming_it(
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    project = make_project("import pulumi\n")
+    run = project.cli("import", "maytapi:index:PhoneConfig", "gone", "99", "--yes", check=False)
+    assert run.returncode != 0
+    assert "phone 99" in run.output and "[99] is not a valid phone instance id" in run.output
+    assert "Traceback" not in run.output and 'File "' not in run.output
+    assert calls.take() == [("GET", "/99/config")]
+    assert project.resources(":PhoneConfig") == []
+
+
+def test_settings_missing_everywhere_fail_at_preview_with_the_config_commands(
+    make_project: Callable[..., Project], calls: Calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("MAYTAPI_PRODUCT_ID", "MAYTAPI_API_TOKEN", "MAYTAPI_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    run = make_project(phone_program(), settings=False).cli("preview", check=False)
+    assert run.returncode != 0
+    assert "pulumi config set maytapi:productId" in run.output
+    assert "pulumi config set --secret maytapi:apiToken" in run.output
+    assert calls.take() == []
+
+
+def test_settings_fall_back_to_the_environment(
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAYTAPI_PRODUCT_ID", emu.product_id)
+    monkeypatch.setenv("MAYTAPI_API_TOKEN", emu.token)
+    monkeypatch.setenv("MAYTAPI_BASE_URL", emu.base_url)
+    make_project(phone_program(), settings=False).cli("up", "--yes")
+    assert calls.take() == [("POST", "/12/config")]
+
+
+def test_two_products_in_one_program_through_explicit_provider_instances(
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    other_token = "tok-OTHER-PRODUCT-SECRET"
+    with RunningEmulator(
+        product_id="00000000-0000-4000-8000-000000000002", token=other_token, phones=("12",)
+    ) as other:
+        program = (
+            HEAD
+            + """
+cfg = pulumi.Config()
+other = pulumi.ProviderResource("maytapi", "other", {
+    "productId": cfg.require("otherProduct"),
+    "apiToken": cfg.require_secret("otherToken"),
+    "baseUrl": cfg.require("otherUrl"),
+    "readTimeout": 10,
+})
+native("PhoneConfig", "here", (), phoneId="12", webhook="https://hooks.example.com/here")
+native("PhoneConfig", "there", (), pulumi.ResourceOptions(provider=other),
+       phoneId="12", webhook="https://hooks.example.com/there")
+"""
+        )
+        project = make_project(
+            program,
+            config={"otherProduct": other.product_id, "otherUrl": other.base_url},
+            secrets={"otherToken": other_token},
+        )
+        project.cli("up", "--yes")
+        assert calls.take() == [("POST", "/12/config")]
+        assert [c["method"] + " " + c["path"].rsplit("/", 2)[-2] for c in other.api_calls()] == ["POST 12"]
+        assert emu.phone("12")["webhook"] == "https://hooks.example.com/here"
+        assert other.phone("12")["webhook"] == "https://hooks.example.com/there"
+        exported = json.dumps(project.export())
+        assert TOKEN not in exported and other_token not in exported
+        project.cli("destroy", "--yes")
+        assert other.phone("12")["webhook"] == ""
+
+
+def test_secrets_stay_secret_and_no_token_reaches_state_or_output(
+    make_project: Callable[..., Project], calls: Calls
+) -> None:
+    project = make_project(
+        phone_program(webhook="pulumi.Output.secret(pulumi.Config().require('hook'))"), secrets={"hook": HOOK}
+    )
+    up = project.cli("up", "--yes")
+    assert calls.take() == [("POST", "/12/config")]
+    exported = json.dumps(project.export())
+    assert TOKEN not in exported and HOOK not in exported
+    [resource] = project.resources(":PhoneConfig")
+    for props in (resource["inputs"], resource["outputs"]):
+        assert props["webhook"]["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
+    assert project.stack.outputs()["webhook"].secret is True
+    assert TOKEN not in up.output and HOOK not in up.output
+
+
+@pytest.mark.parametrize(
+    ("kind", "rules"),
+    [
+        (properties.PHONE_CONFIG, phone_config.check({"phone_id": "1"})[0]),
+        (properties.REDEPLOY, action.rules(Action.REDEPLOY)),
+        (properties.FACTORY_RESET, action.rules(Action.FACTORY_RESET)),
+        (properties.LOGOUT, action.rules(Action.LOGOUT)),
+    ],
+)
+def test_the_schema_declares_exactly_the_inputs_the_core_checks(
+    kind: properties.Kind, rules: Mapping[str, object]
+) -> None:
+    resource = schema()["resources"][f"maytapi:index:{kind.name}"]
+    assert set(resource["inputProperties"]) == {camel(name) for name in rules}
+    assert all(spec["description"] for spec in resource["inputProperties"].values())
+    outputs = phone_config.OUTPUTS if kind is properties.PHONE_CONFIG else action.OUTPUTS
+    assert set(resource["properties"]) == {camel(name) for name in outputs}
+
+
+def test_the_plugin_serves_the_schema_from_code_and_reports_the_package_version(tmp_path: Path) -> None:
+    env = {**os.environ, **engine_env(tmp_path)}
+    plugin = str(VENV / "bin" / "pulumi-resource-maytapi")
+    done = subprocess.run(
+        [str(VENV / "bin" / "pulumi"), "package", "get-schema", plugin],
+        env=env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    served = json.loads(done.stdout)
+    assert served == schema() and served["version"] == __version__
+    assert served["config"]["variables"]["apiToken"]["secret"] is True
+    assert (
+        "webhook"
+        in served["resources"]["maytapi:index:PhoneConfig"]["inputProperties"]["webhook"]["description"]
+    )
