@@ -4,12 +4,16 @@ Run with the virtualenv's interpreter (``./dev setup`` does): the engine's versi
 version of the ``pulumi`` Python SDK installed there, because the CLI and the SDK speak one
 protocol. Two routes, in order:
 
-1. a ``pulumi`` CLI of exactly that version already on PATH is linked;
-2. otherwise the CLI and a Python language host are built from the Go module proxy
-   (``engine/`` is the wrapper module), once per version, into the user cache directory.
+1. a ``pulumi`` CLI of exactly that version already on PATH is linked, with the language hosts
+   its distribution ships beside it;
+2. otherwise the CLI, a Python language host (``engine/langhost``), Pulumi's YAML language host
+   (``engine/yaml``, a wrapper module of its own) and the SDK generator (``engine/sdkgen``) are
+   built from the Go module proxy (``engine/`` is the wrapper module), once per version and
+   ``engine/`` content, into the user cache directory.
 
 Either way the two launchers the engine runs for Python (the program shim and the
-dynamic-provider host) are written into ``.venv/bin``.
+dynamic-provider host) are written into ``.venv/bin``; ``pip install`` puts the native
+provider's plugin, ``pulumi-resource-maytapi``, there too.
 """
 
 from __future__ import annotations
@@ -26,6 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.prefix) / "bin"
 _started = time.monotonic()
+
+# What the engine needs beside the CLI, whichever route provides it.
+ENGINE = ("pulumi", "pulumi-language-python", "pulumi-language-python-exec", "pulumi-language-yaml")
+# Built only from engine/ (route 2): Pulumi's SDK generators for `./dev sdk`.
+SDKGEN = "pulumi-sdkgen"
 
 
 class SetupError(Exception):
@@ -81,9 +90,9 @@ def go_build(version: str, target: Path) -> None:
     shutil.copytree(ROOT / "engine", build)
     env = {**os.environ, "GOFLAGS": "-mod=mod", "GOWORK": "off"}
 
-    def go_run(*args: str) -> str:
+    def go_run(*args: str, module: Path = build) -> str:
         step("go " + " ".join(args))
-        done = subprocess.run([go, *args], cwd=build, env=env, capture_output=True, text=True)
+        done = subprocess.run([go, *args], cwd=module, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise SetupError(
                 f"`go {' '.join(args)}` failed:\n{done.stderr.strip()}\n"
@@ -106,6 +115,22 @@ def go_build(version: str, target: Path) -> None:
     common = ["build", "-trimpath", "-tags", "osusergo,grpcnotrace", "-ldflags", ldflags]
     go_run(*common, "-o", str(staging / "pulumi"), "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi")
     go_run(*common, "-o", str(staging / "pulumi-language-python"), "./langhost")
+    go_run(*common, "-o", str(staging / SDKGEN), "./sdkgen")
+    # The YAML host builds in its own module, on the Pulumi version pulumi-yaml itself requires.
+    yaml_module = "github.com/pulumi/pulumi-yaml"
+    yaml_version = go_run("list", "-m", "-f", "{{.Version}}", yaml_module, module=build / "yaml").strip()
+    go_run(
+        "build",
+        "-trimpath",
+        "-tags",
+        "osusergo,grpcnotrace",
+        "-ldflags",
+        f"-X {yaml_module}/pkg/version.Version={yaml_version}",
+        "-o",
+        str(staging / "pulumi-language-yaml"),
+        f"{yaml_module}/cmd/pulumi-language-yaml",
+        module=build / "yaml",
+    )
     # The SDK module ships the program shim that matches this version; our host runs it.
     sdk_dir = go_run("list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi/sdk/v3").strip()
     shutil.copy(Path(sdk_dir) / "python" / "cmd" / "pulumi-language-python-exec", staging)
@@ -146,17 +171,22 @@ def main() -> int:
             source_dir = existing.resolve().parent
         else:
             source_dir = cache_dir(version) / "bin"
-            if cli_version(source_dir / "pulumi") == version:
+            complete = all((source_dir / name).exists() for name in (*ENGINE, SDKGEN))
+            if complete and cli_version(source_dir / "pulumi") == version:
                 step(f"reusing the cached engine in {source_dir}")
             else:
                 step(f"building the engine into {source_dir} (a cold build takes several minutes)")
                 go_build(version, source_dir)
-        for name in ("pulumi", "pulumi-language-python", "pulumi-language-python-exec"):
+        for name in ENGINE:
             if not (source_dir / name).exists():
                 raise SetupError(
                     f"{source_dir / name} is missing; remove {source_dir} and run ./dev setup again."
                 )
             install(source_dir / name, name)
+        if (source_dir / SDKGEN).exists():
+            install(source_dir / SDKGEN, SDKGEN)
+        else:
+            step(f"no {SDKGEN} beside {existing}: `./dev sdk` needs the engine built from engine/ (Go)")
         write_provider_launcher()
     except SetupError as exc:
         print(f"engine setup failed: {exc}", file=sys.stderr)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from devtools.emulator import RunningEmulator
 from devtools.stack import VENV, Project, engine_env
+from tests.conftest import Calls
 
 PROGRAM = """
 import pulumi
@@ -88,3 +91,28 @@ def test_setup_without_a_cli_or_go_says_what_to_install(tmp_path: Path) -> None:
     assert f"No Pulumi CLI v{version} on PATH and no Go toolchain to build one" in done.stderr
     assert f"Install the Pulumi CLI v{version}" in done.stderr and "or Go" in done.stderr
     assert "[engine" in done.stdout  # each step is reported with its elapsed time
+
+
+def test_pulumi_import_prints_python_code_that_the_next_up_keeps_without_a_call(
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    # The code `pulumi import` prints comes from the program's language host (GenerateProgram,
+    # engine/langhost/codegen.go), written with the generated Python SDK (sdk/python).
+    emu.set_phone("12", webhook="https://hooks.example.com/maytapi", ack_delivery=True)
+    project = make_project("import pulumi\n")
+    calls.take()
+    run = project.cli("import", "maytapi:index:PhoneConfig", "support", "12", "--yes", "--skip-preview")
+    assert calls.take() == [("GET", "/12/config")]
+    code = run.stdout.split("will take effect.", 1)[1].strip()
+    assert code.startswith("import pulumi\nimport pulumi_maytapi as maytapi\n"), run.stdout
+    assert 'support = maytapi.PhoneConfig("support",' in code
+    assert 'phone_id="12"' in code and "ack_delivery=True" in code
+    assert 'webhook="https://hooks.example.com/maytapi"' in code
+    assert "opts = pulumi.ResourceOptions(protect=True)" in code
+
+    # pasted as the program, as the CLI asks: nothing to do and no call
+    project.write_program(code + "\n")
+    up = project.cli("up", "--yes")
+    assert "2 unchanged" in up.stdout, up.output
+    assert calls.take() == []
+    assert emu.phone("12")["webhook"] == "https://hooks.example.com/maytapi"

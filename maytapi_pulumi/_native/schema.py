@@ -3,6 +3,7 @@ camelCase names, JSON types, descriptions naming each setting's config key and v
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -60,6 +61,12 @@ def _setting(prop: Property) -> dict[str, Any]:
     return _spec(prop, f"{prop.doc} Falls back to the environment variable `{source.env_var}`.")
 
 
+def _project_urls() -> dict[str, str]:
+    """The package metadata's project URLs (pyproject.toml), so the SDKs link where PyPI does."""
+    entries = importlib.metadata.metadata("maytapi-pulumi").get_all("Project-URL") or []
+    return dict(entry.split(", ", 1) for entry in entries)
+
+
 def schema() -> dict[str, Any]:
     settings = {camel(p.name): _setting(p) for p in SETTINGS}
     return {
@@ -70,6 +77,16 @@ def schema() -> dict[str, Any]:
         "and operational actions.",
         "keywords": ["pulumi", "maytapi", "whatsapp", "category/utility"],
         "license": "Apache-2.0",
+        "homepage": _project_urls()["Homepage"],
+        "repository": _project_urls()["Repository"],
+        # The SDKs carry the schema's version and their own package metadata (pyproject.toml,
+        # package.json, go.mod), ready to publish; the Go module path follows `repository`.
+        "meta": {"supportPack": True},
+        "language": {
+            "python": {"pyproject": {"enabled": True}},
+            # Not Pulumi's own npm scope (@pulumi/maytapi, the generator's default).
+            "nodejs": {"packageName": "pulumi-maytapi"},
+        },
         "config": {"variables": settings},
         "provider": {
             "description": "A Maytapi product: one provider instance per product.",

@@ -1,0 +1,135 @@
+"""The native provider's SDKs (sdk/): exactly what Pulumi's generators make of the schema the
+plugin serves, and each compiles with its own language's tools against the pinned Pulumi."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import inspect
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from devtools.sdk import LANGUAGES, SDK_DIR, generate
+from devtools.stack import ROOT
+
+NODE_PINS = ROOT / "devtools" / "node"
+PULUMI_VERSION = importlib.metadata.version("pulumi")
+
+
+@contextmanager
+def timed(capsys: pytest.CaptureFixture[str], what: str) -> Iterator[None]:
+    started = time.monotonic()
+    yield
+    with capsys.disabled():  # figures shown in every run
+        print(f"\n[sdk] {what}: {time.monotonic() - started:.1f}s", end="")
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    return {f.relative_to(directory).as_posix(): f.read_bytes() for f in directory.rglob("*") if f.is_file()}
+
+
+def kept(language: str) -> dict[str, bytes]:
+    """sdk/<language> as the repository holds it: what git does not ignore (an editable install
+    leaves its egg-info there)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", f"sdk/{language}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    base = SDK_DIR / language
+    return {(ROOT / n).relative_to(base).as_posix(): (ROOT / n).read_bytes() for n in listed.split("\0") if n}
+
+
+def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> None:
+    done = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, f"`{' '.join(map(str, args))}` failed:\n{done.stdout}\n{done.stderr}"
+
+
+def test_the_sdks_are_what_the_generators_make_of_the_plugins_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with timed(capsys, "schema from the plugin + 3 SDKs generated"):
+        counts = generate(tmp_path)
+    for language in LANGUAGES:
+        fresh, repository = tree(tmp_path / language), kept(language)
+        assert counts[language] == len(fresh) > 0
+        drift = sorted(n for n in fresh.keys() | repository.keys() if fresh.get(n) != repository.get(n))
+        assert drift == [], f"sdk/{language} differs from the generators' output in {drift}: run ./dev sdk"
+
+
+def test_the_python_sdk_is_installed_from_sdk_python_with_snake_case_arguments() -> None:
+    import pulumi_maytapi
+
+    assert Path(pulumi_maytapi.__file__).is_relative_to(SDK_DIR / "python")
+    assert importlib.metadata.version("pulumi_maytapi") == importlib.metadata.version("maytapi-pulumi")
+    args = inspect.signature(pulumi_maytapi.PhoneConfigArgs.__init__).parameters
+    assert {"phone_id", "webhook", "ack_delivery", "allow_insecure_http", "adopt", "reapply_trigger"} <= set(
+        args
+    )
+    redeploy = inspect.signature(pulumi_maytapi.RedeployArgs.__init__).parameters
+    assert {"phone_id", "revision", "fire_on_create", "wait_until_ready", "ready_timeout"} <= set(redeploy)
+    provider = inspect.signature(pulumi_maytapi.ProviderArgs.__init__).parameters
+    assert {"product_id", "api_token", "base_url", "read_timeout"} <= set(provider)
+
+
+def node_modules() -> Path:
+    """@pulumi/pulumi, TypeScript and Node's types at the versions devtools/node pins, installed
+    once per lock file under .work/ (npm's registry)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail("npm is not on PATH: install Node.js >= 18 (https://nodejs.org) to type-check sdk/nodejs")
+    lock = (NODE_PINS / "package-lock.json").read_bytes()
+    home = ROOT / ".work" / "node" / hashlib.sha256(lock).hexdigest()[:12]
+    if not (home / ".installed").exists():
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        for name in ("package.json", "package-lock.json"):
+            shutil.copy(NODE_PINS / name, home)
+        run(npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", cwd=home)
+        (home / ".installed").touch()
+    return home / "node_modules"
+
+
+def test_the_typescript_sdk_type_checks_with_tsc_against_pulumi_from_npm(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pins = json.loads((NODE_PINS / "package.json").read_text())["devDependencies"]
+    assert pins["@pulumi/pulumi"] == PULUMI_VERSION  # the SDK of the engine the project builds
+    with timed(capsys, "npm ci (cached under .work/node)"):
+        modules = node_modules()
+    sdk = tmp_path / "nodejs"
+    shutil.copytree(SDK_DIR / "nodejs", sdk)
+    (sdk / "node_modules").symlink_to(modules)
+    with timed(capsys, "tsc --noEmit of sdk/nodejs"):
+        run(modules / ".bin" / "tsc", "--project", ".", "--noEmit", cwd=sdk)
+
+
+def test_the_go_sdk_builds_and_vets_against_the_served_sdk_module(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    go = shutil.which("go")
+    if go is None:
+        pytest.fail("go is not on PATH: install Go >= 1.26 (https://go.dev/doc/install) to build sdk/go")
+    sdk = tmp_path / "go"
+    shutil.copytree(SDK_DIR / "go", sdk)
+    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOWORK": "off"}
+    with timed(capsys, f"go build + go vet of sdk/go on github.com/pulumi/pulumi/sdk/v3 v{PULUMI_VERSION}"):
+        # The generated go.mod asks for at least the generator's SDK; build on the pinned one.
+        run(
+            go, "mod", "edit", f"-require=github.com/pulumi/pulumi/sdk/v3@v{PULUMI_VERSION}", cwd=sdk, env=env
+        )
+        run(go, "mod", "tidy", cwd=sdk, env=env)
+        run(go, "build", "./...", cwd=sdk, env=env)
+        run(go, "vet", "./...", cwd=sdk, env=env)
