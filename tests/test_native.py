@@ -523,3 +523,25 @@ def test_the_engine_finds_the_plugin_on_path_in_the_plugin_cache_or_through_pulu
     )
     declared.cli("up", "--yes")
     assert calls.take() == [("GET", "/12/logout")]
+
+
+def test_a_revision_unknown_at_preview_fires_after_what_it_depends_on(
+    make_project: Callable[..., Project], calls: Calls
+) -> None:
+    def program(webhook: str) -> str:
+        return f"""
+import pulumi_maytapi as maytapi
+cfg = maytapi.PhoneConfig("cfg", phone_id="12", webhook="{webhook}")
+maytapi.Logout("logout", phone_id=cfg.phone_id, revision=cfg.webhook)
+"""
+
+    project = make_project(program(HOOK))
+    project.cli("up", "--yes")
+    assert calls.take() == [("POST", "/12/config"), ("GET", "/12/logout")]
+    project.write_program(program(HOOK + "/v2"))
+    # the action's revision is the config's output, unknown until the config is updated
+    preview = project.cli("preview", "--diff").stdout
+    assert "~ 2 to update" in preview and re.search(r"~ revision\s*:", preview)
+    assert calls.take() == []
+    project.cli("up", "--yes")
+    assert calls.take() == [("POST", "/12/config"), ("GET", "/12/logout")]
