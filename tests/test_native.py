@@ -545,3 +545,13 @@ maytapi.Logout("logout", phone_id=cfg.phone_id, revision=cfg.webhook)
     assert calls.take() == []
     project.cli("up", "--yes")
     assert calls.take() == [("POST", "/12/config"), ("GET", "/12/logout")]
+
+
+def test_an_action_cannot_be_imported_and_the_error_says_what_to_do_instead(
+    make_project: Callable[..., Project], calls: Calls
+) -> None:
+    project = make_project("import pulumi\n")
+    run = project.cli("import", "maytapi:index:Logout", "logout", "some-id", "--yes", check=False)
+    assert run.returncode != 0 and "cannot be imported" in run.output and "fireOnCreate: false" in run.output
+    assert calls.take() == []
+    assert project.resources(":Logout") == []
