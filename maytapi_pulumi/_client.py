@@ -232,7 +232,7 @@ class MaytapiClient:
         try:
             body = self._answer(operation, method, path, phone_id, json, action)
             if (action or acknowledged) and body.body.get("success") is not True:
-                detail = body.message or f"no success: true in the answer {body.text[:100]!r}"
+                detail = body.said or f"no success: true in the answer {body.text[:100]!r}"
                 raise ApiError(operation, phone_id, body.status, detail)
             try:
                 return parse(body.json)
@@ -350,7 +350,7 @@ class _Parsed:
     status: int
     json: Any
     text: str
-    message: str
+    said: str  # the body's own "message", if any
     failure: MaytapiError | None
 
     @property
@@ -437,22 +437,22 @@ def _parse(operation: str, phone_id: str | None, answer: _Answer, token: str) ->
     text = redact(answer.content.decode("utf-8", "replace"), token)
     if answer.content is _TOO_LARGE:
         detail = f"the answer is larger than {MAX_ANSWER_BYTES >> 20} MiB; stopped reading it"
-        return _Parsed(status, None, "", detail, ApiError(operation, phone_id, status, detail))
+        return _Parsed(status, None, "", "", ApiError(operation, phone_id, status, detail))
     try:
         body: Any = jsonlib.loads(answer.content)
     except (ValueError, RecursionError):
         body = _NOT_JSON
     said = body.get("message") if isinstance(body, dict) else None
-    message = redact(said if isinstance(said, str) else jsonlib.dumps(said), token) if said else ""
-    message = (message or text.strip() or answer.reason or "no message")[:300]
+    said = redact(said if isinstance(said, str) else jsonlib.dumps(said), token)[:300] if said else ""
+    message = (said or text.strip() or answer.reason or "no message")[:300]
     if 300 <= status < 400:
-        return _Parsed(status, body, text, message, _redirect(operation, phone_id, answer))
+        return _Parsed(status, body, text, said, _redirect(operation, phone_id, answer))
     failed = status >= 400 or (isinstance(body, dict) and "success" in body and body["success"] is not True)
     if not failed:
         error = None
         if body is _NOT_JSON or not 200 <= status < 300:
             error = ApiError(operation, phone_id, status, f"expected JSON, got {text[:100]!r}")
-        return _Parsed(status, body, text, message, error)
+        return _Parsed(status, body, text, said, error)
     if status in (401, 403):
         error = AuthenticationError(operation, phone_id, status, message)
     elif status == 429:
@@ -461,7 +461,7 @@ def _parse(operation: str, phone_id: str | None, answer: _Answer, token: str) ->
         error = PhoneNotFoundError(operation, phone_id, status, message)
     else:
         error = ApiError(operation, phone_id, status, message)
-    return _Parsed(status, body, text, message, error)
+    return _Parsed(status, body, text, said, error)
 
 
 def _redirect(operation: str, phone_id: str | None, answer: _Answer) -> ApiError:

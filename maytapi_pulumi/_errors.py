@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import functools
 import html
-import json
 import re
 from urllib.parse import quote, quote_plus
 
@@ -115,21 +114,10 @@ def scrub(error: BaseException, secret: str) -> BaseException:
 @functools.lru_cache(maxsize=16)
 def _forms(secret: str) -> re.Pattern[str]:
     raw = secret.encode()
-    forms = {
-        secret,
-        quote(secret, safe=""),
-        quote(secret),
-        quote_plus(secret),
-        quote(quote(secret, safe=""), safe=""),
-        html.escape(secret),
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-        secret.replace("/", "\\/"),
-        "".join(f"\\u{ord(c):04x}" for c in secret),
-        "".join(f"&#{ord(c)};" for c in secret),
-        "".join(f"&#x{ord(c):x};" for c in secret),
-        raw.hex(),
-    }
+    # Character by character, each in any escape a JSON, HTML or URL encoder may apply to it
+    # (encoders differ in which characters they escape, so escapes mix within one echo).
+    escaped = "".join(_char(c) for c in secret)
+    forms = {quote_plus(secret), quote(quote(secret, safe=""), safe=""), raw.hex()}
     for offset in range(3):
         # The token's own whole base64 groups, wherever it sits in the encoded text.
         first, last = -(-offset // 3), (offset + len(raw)) // 3
@@ -139,5 +127,21 @@ def _forms(secret: str) -> re.Pattern[str]:
                 forms.add(middle)
     forms.add(base64.b64encode(raw).decode().rstrip("="))
     forms.add(base64.b32encode(raw).decode().rstrip("="))
-    ordered = sorted((f for f in forms if f), key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE)
+    alternatives = [escaped, *map(re.escape, sorted((f for f in forms if f), key=len, reverse=True))]
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def _char(c: str) -> str:
+    code = ord(c)
+    forms = {
+        re.escape(c),
+        re.escape("\\" + c),  # \/ and the like
+        re.escape(html.escape(c)),
+        rf"\\u0*{code:x}",
+        rf"&#0*{code};",
+        rf"&#x0*{code:x};",
+        re.escape(quote(c, safe="")),
+    }
+    if c == " ":
+        forms.add(r"\+")
+    return "(?:" + "|".join(sorted(forms)) + ")"
