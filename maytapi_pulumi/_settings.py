@@ -106,7 +106,7 @@ def _seconds(value: object) -> float:
 
 def _count(value: object) -> int:
     text = str(value).strip()
-    if not text.isascii() or not text.isdigit():
+    if not (text.isascii() and text.isdigit() and int(text) <= MAX_MAX_RETRIES):
         raise InvalidInputError(
             "max_retries",
             f"{value!r} is not a whole number from 0 to {MAX_MAX_RETRIES}",
