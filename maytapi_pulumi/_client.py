@@ -279,7 +279,8 @@ class MaytapiClient:
             left = ends - time.monotonic()
             if attempt > self.retries or wait >= left:
                 raise _gave_up(error, attempt, time.monotonic() - started, self, wait >= left)
-            _log.info("Retrying in %.2f s (attempt %d of %d): %s", wait, attempt + 1, self.retries + 1, error)
+            said = redact(str(error), self._token)
+            _log.info("Retrying in %.2f s (attempt %d of %d): %s", wait, attempt + 1, self.retries + 1, said)
             time.sleep(wait)
         raise AssertionError("unreachable: the last attempt raises")
 

@@ -10,6 +10,7 @@ import base64
 import contextlib
 import html
 import json
+import logging
 import re
 import socket
 import threading
@@ -562,3 +563,16 @@ def test_hostile_answers_fail_the_up_with_clear_errors_and_no_token(
     # One request per resource (none is retried), and none to where the redirect pointed.
     assert sorted(path.split("/")[3] for _, path in api.requests) == ["21", "22", "23", "24"]
     assert elsewhere.requests == []
+
+
+def test_an_echo_in_a_retried_answer_is_neither_logged_nor_raised(
+    api: Hostile, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    api.on("/12/config", echo(503, "json"))
+    with client_of(api) as client:
+        error = raised(lambda: client.get_config(12), ApiError)
+    assert error.status_code == 503 and len(api.requests) == 3
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert logged.count("Retrying in ") == 2 and "[redacted]" in logged
+    assert redact(logged, TOKEN) == logged
