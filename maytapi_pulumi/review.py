@@ -85,6 +85,7 @@ def _show(name: str, value: Any) -> str:
 class Item:
     """One thing that happens to a phone, as text segments."""
 
+    resource: str
     segments: list[Segment]
     marker: Literal["config", "fire", "may", "note"]
     destructive: bool = False
@@ -168,7 +169,7 @@ def _config(summary: Summary, step: Step) -> None:
             text = ": removed from the program, the phone is left as it is (retain_on_delete)"
         else:
             text = ": removed, the phone goes back to the product default (webhook and ack_delivery)"
-        summary.add(old_phone, Item([*name, (text, False)], "config"))
+        summary.add(old_phone, Item(step.name, [*name, (text, False)], "config"))
         return
     if step.op in ("create", "replace"):
         settings = [seg for n in _CONFIG_FIELDS for seg in (*fields_of(n, new), (", ", False))][:-1]
@@ -176,10 +177,10 @@ def _config(summary: Summary, step: Step) -> None:
         verb = f" is set (moves here from phone {_plain(old_phone)}): " if moved else " is set: "
         if step.op == "replace" and not moved:
             verb = " is replaced and set: "
-        summary.add(new_phone, Item([*name, (verb, False), *settings], "config"))
+        summary.add(new_phone, Item(step.name, [*name, (verb, False), *settings], "config"))
         if moved:
             note = f" moves to phone {_plain(new_phone)}: this phone goes back to the product default"
-            summary.add(old_phone, Item([*name, (note, False)], "config"))
+            summary.add(old_phone, Item(step.name, [*name, (note, False)], "config"))
         return
     changes = arrows(_CONFIG_FIELDS, old, new)
     if trigger := arrows(("reapply_trigger",), old, new):
@@ -187,7 +188,7 @@ def _config(summary: Summary, step: Step) -> None:
     if not changes:
         secret = [n for n in _CONFIG_FIELDS if SECRET in (prop(old, n), prop(new, n))]
         changes = [seg for n in secret for seg in arrow(n, old, new)] or [("config sent again", False)]
-    summary.add(new_phone, Item([*name, (": ", False), *_joined(changes)], "config"))
+    summary.add(new_phone, Item(step.name, [*name, (": ", False), *_joined(changes)], "config"))
 
 
 def fields_of(name: str, values: Mapping[str, Any]) -> list[Segment]:
@@ -221,11 +222,11 @@ def _action(summary: Summary, step: Step, configs: list[Step]) -> None:
     phone, revision = prop(new, "phone_id"), prop(new, "revision")
     if step.op == "delete":
         text = ": removed from the program; nothing is called (an action cannot be undone)"
-        summary.add(prop(old, "phone_id"), Item([*name, (text, False)], "note"))
+        summary.add(prop(old, "phone_id"), Item(step.name, [*name, (text, False)], "note"))
         return
     if step.op in ("create", "replace") and prop(new, "fire_on_create") is False:
         recorded = [(": recorded at revision ", False), (_plain(revision), True)]
-        summary.add(phone, Item([*name, *recorded, (", not fired (fire_on_create=false)", False)], "note"))
+        summary.add(phone, Item(step.name, [*name, *recorded, (", not fired (fire_on_create=false)", False)], "note"))
         return
     if step.op == "update":
         because = arrows(("revision", "phone_id"), old, new)
@@ -246,7 +247,7 @@ def _action(summary: Summary, step: Step, configs: list[Step]) -> None:
         segments.append((f": DESTRUCTIVE, {_DESTRUCTIVE[kind]}", False))
     if kind == "FactoryReset":
         segments += _reapplied(step, phone, configs)
-    summary.add(phone, Item(segments, "may" if may else "fire", destructive))
+    summary.add(phone, Item(step.name, segments, "may" if may else "fire", destructive))
 
 
 def _reapplied(reset: Step, phone: Any, configs: list[Step]) -> list[Segment]:
@@ -292,6 +293,7 @@ def headline(summary: Summary) -> str:
     return " · ".join(parts)
 
 
+_ORDER = ("config", "fire", "may", "note")
 _MARKERS = {"config": "~", "fire": "!", "may": "?", "note": "-"}
 
 
@@ -321,7 +323,9 @@ def render(summary: Summary, fmt: Format = "markdown", title: str = "Maytapi") -
 
 
 def _rows(summary: Summary) -> list[tuple[str, list[Item]]]:
-    return sorted(summary.phones.items(), key=lambda row: (not row[0].isdigit(), row[0].zfill(20)))
+    # The engine emits steps in the order they become ready, which varies between runs.
+    rows = sorted(summary.phones.items(), key=lambda row: (not row[0].isdigit(), row[0].zfill(20)))
+    return [(phone, sorted(items, key=lambda i: (_ORDER.index(i.marker), i.resource))) for phone, items in rows]
 
 
 def _others(others: Counter[tuple[str, str]]) -> str:
