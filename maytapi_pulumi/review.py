@@ -226,7 +226,9 @@ def _action(summary: Summary, step: Step, configs: list[Step]) -> None:
         return
     if step.op in ("create", "replace") and prop(new, "fire_on_create") is False:
         recorded = [(": recorded at revision ", False), (_plain(revision), True)]
-        summary.add(phone, Item(step.name, [*name, *recorded, (", not fired (fire_on_create=false)", False)], "note"))
+        summary.add(
+            phone, Item(step.name, [*name, *recorded, (", not fired (fire_on_create=false)", False)], "note")
+        )
         return
     if step.op == "update":
         because = arrows(("revision", "phone_id"), old, new)
@@ -237,7 +239,7 @@ def _action(summary: Summary, step: Step, configs: list[Step]) -> None:
     if may:
         summary.may_fire += 1
         summary.may_fire_destructive += destructive
-        verb = " may fire (its revision or phone is known only at apply)"
+        verb = " may fire"
     else:
         summary.will_fire += 1
         summary.will_fire_destructive += destructive
@@ -325,7 +327,9 @@ def render(summary: Summary, fmt: Format = "markdown", title: str = "Maytapi") -
 def _rows(summary: Summary) -> list[tuple[str, list[Item]]]:
     # The engine emits steps in the order they become ready, which varies between runs.
     rows = sorted(summary.phones.items(), key=lambda row: (not row[0].isdigit(), row[0].zfill(20)))
-    return [(phone, sorted(items, key=lambda i: (_ORDER.index(i.marker), i.resource))) for phone, items in rows]
+    return [
+        (phone, sorted(items, key=lambda i: (_ORDER.index(i.marker), i.resource))) for phone, items in rows
+    ]
 
 
 def _others(others: Counter[tuple[str, str]]) -> str:

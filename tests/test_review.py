@@ -48,7 +48,11 @@ QUICKSTART_MARKDOWN = """\
 """
 
 
-def test_quickstart_change_and_the_readme_sample(example: Callable[..., Project], calls: Calls) -> None:  # noqa: F811
+def test_quickstart_create_no_change_drift_change_and_the_readme_sample(
+    example: Callable[..., Project],  # noqa: F811
+    emu: RunningEmulator,
+    calls: Calls,
+) -> None:
     project = example("quickstart")
     created = preview_json(project)
     assert summary(created) == (
@@ -63,8 +67,18 @@ def test_quickstart_change_and_the_readme_sample(example: Callable[..., Project]
     assert summary(preview_json(project), "markdown") == (
         "### Maytapi: 0 config changes · 0 actions will fire\n\nNo Maytapi phone changes.\n"
     )
+    # drift: the phone changed behind Pulumi's back; the scheduled job's preview finds it
+    emu.set_phone("12", webhook="https://drifted.example.com/hook", ack_delivery=False)
     calls.take()
-    quickstart_change(project)
+    drift = project.cli("preview", "--refresh", "--expect-no-changes", "--json", check=False)
+    assert drift.returncode != 0 and calls.take() == [("GET", "/12/config")]
+    assert summary(json.loads(drift.stdout)) == (
+        "Maytapi: 1 config change · 0 actions will fire\n"
+        "phone 12\n"
+        "  ~ PhoneConfig support-line: webhook: https://drifted.example.com/hook → "
+        "https://hooks.example.com/maytapi/support; ack_delivery: false → true\n"
+    )
+    quickstart_change(project)  # the plain preview diffs against the state, not the drifted phone
     changed = preview_json(project)
     assert summary(changed, "markdown") == QUICKSTART_MARKDOWN
     assert calls.take() == []  # the summary reads JSON only
@@ -132,16 +146,16 @@ else:
 """
 
 CHANGE_TEXT = """\
-Maytapi: 5 config changes · 2 actions will fire (2 destructive) · 1 may fire · 1 other resource changes
+Maytapi: 5 config changes · 3 actions will fire (3 destructive) · 1 may fire · 1 other resource changes
 phone 12
-  !! FactoryReset support-reset will fire (revision: 1 → 2): DESTRUCTIVE, logs the phone out and clears its config (webhook, ack_delivery); re-applied after the reset by PhoneConfig support
   ~ PhoneConfig support: config sent again, reapply_trigger: (none) → (known after apply)
+  !! FactoryReset support-reset will fire (revision: 1 → 2): DESTRUCTIVE, logs the phone out and clears its config (webhook, ack_delivery); re-applied after the reset by PhoneConfig support
 phone 13
   ~ PhoneConfig sales moves to phone 15: this phone goes back to the product default
   !! Logout sales-logout will fire (revision: 1 → 2): DESTRUCTIVE, logs the phone out: it must be paired again (QR code)
 phone 14
   ~ PhoneConfig lobby: webhook: [secret] → [secret]
-  ? Redeploy lobby-redeploy may fire (its revision or phone is known only at apply) (revision: 1 → (known after apply))
+  ? Redeploy lobby-redeploy may fire (revision: 1 → (known after apply))
 phone 15
   ~ PhoneConfig sales is set (moves here from phone 13): webhook https://hooks.example.com/sales, ack_delivery false
 phone 16
@@ -172,14 +186,14 @@ def test_every_kind_of_change_in_one_preview(every_kind: Project, calls: Calls, 
     project.cli("config", "set", "reset", "2")
     project.cli("config", "set", "--secret", "lobbyWebhook", SECRET_WEBHOOKS[1])
     raw = project.cli("preview", "--json").stdout
-    (Path("/tmp/rv") / "every.json").write_text(raw)
     assert not any(secret in raw for secret in SECRET_WEBHOOKS)  # the engine masks it: `[secret]`
     changed = json.loads(raw)
     assert summary(changed) == CHANGE_TEXT
+    assert f"```text\n{CHANGE_TEXT}```" in (ROOT / "README.md").read_text()  # the README's sample
     assert calls.take() == []
     markdown = summary(changed, "markdown")
     assert markdown.splitlines()[:5] == [
-        "### Maytapi: 5 config changes · 2 actions will fire (2 destructive) · 1 may fire · 1 other resource changes",
+        "### Maytapi: 5 config changes · 3 actions will fire (3 destructive) · 1 may fire · 1 other resource changes",
         "",
         "| phone | config | actions |",
         "| --- | --- | --- |",
@@ -203,23 +217,13 @@ def test_every_kind_of_change_in_one_preview(every_kind: Project, calls: Calls, 
     assert summary(as_native(changed)) == CHANGE_TEXT
 
 
-def test_drift_found_by_refresh_is_reported_per_phone(every_kind: Project, emu: RunningEmulator) -> None:
-    project = every_kind
-    emu.set_phone("12", webhook="https://drifted.example.com/hook", ack_delivery=True)
-    run = project.cli("preview", "--refresh", "--expect-no-changes", "--json", check=False)
-    assert run.returncode != 0
-    assert summary(json.loads(run.stdout)) == (
-        "Maytapi: 1 config change · 0 actions will fire\n"
-        "phone 12\n"
-        "  ~ PhoneConfig support: webhook: https://drifted.example.com/hook → https://hooks.example.com/support; "
-        "ack_delivery: true → false\n"
-    )
-
-
 def test_input_that_is_not_a_preview_is_refused() -> None:
     done = cli(stdin='{"config": {}}')
     assert done.returncode == 2
-    assert done.stderr == "maytapi-review: -: not the output of `pulumi preview --json`: it has no `steps` list\n"
+    assert (
+        done.stderr
+        == "maytapi-review: -: not the output of `pulumi preview --json`: it has no `steps` list\n"
+    )
 
 
 def as_native(preview: dict[str, Any]) -> dict[str, Any]:
