@@ -35,7 +35,8 @@ _DESTRUCTIVE = {
     "Logout": "logs the phone out: it must be paired again (QR code)",
 }
 _ACTIONS = ("Redeploy", *_DESTRUCTIVE)
-_CHANGES = {"create", "update", "replace", "delete", "create-replacement", "delete-replaced"}
+# A replace also shows as `create-replacement` and `delete-replaced` steps: `replace` stands for them.
+_CHANGES = {"create", "update", "replace", "delete"}
 _CONFIG_FIELDS = ("webhook", "ack_delivery")
 
 Format = Literal["text", "markdown"]
@@ -118,7 +119,6 @@ class Step:
     type: str
     old: Mapping[str, Any]  # oldState: inputs and outputs
     new: Mapping[str, Any]  # newState
-    raw: Mapping[str, Any]
 
     @property
     def name(self) -> str:
@@ -139,15 +139,13 @@ def steps_of(preview: Mapping[str, Any]) -> list[Step]:
     for raw in preview["steps"]:
         old, new = raw.get("oldState") or {}, raw.get("newState") or {}
         type_token = new.get("type") or old.get("type") or raw["urn"].split("::")[-2].rsplit("$", 1)[-1]
-        steps.append(Step(raw["op"], raw["urn"], kind_of(type_token), type_token, old, new, raw))
+        steps.append(Step(raw["op"], raw["urn"], kind_of(type_token), type_token, old, new))
     return steps
 
 
 def summarise(preview: Mapping[str, Any]) -> Summary:
     summary = Summary()
     steps = [s for s in steps_of(preview) if s.op in _CHANGES]
-    if any(s.op == "replace" for s in steps):  # the replace step stands for its two halves
-        steps = [s for s in steps if s.op not in ("create-replacement", "delete-replaced")]
     configs = [s for s in steps if s.kind == _CONFIG]
     for step in steps:
         if step.kind == _CONFIG:
@@ -172,7 +170,7 @@ def _config(summary: Summary, step: Step) -> None:
         summary.add(old_phone, Item(step.name, [*name, (text, False)], "config"))
         return
     if step.op in ("create", "replace"):
-        settings = [seg for n in _CONFIG_FIELDS for seg in (*fields_of(n, new), (", ", False))][:-1]
+        settings = [seg for n in _CONFIG_FIELDS for seg in (*_fields_of(n, new), (", ", False))][:-1]
         moved = step.op == "replace" and not _same(old_phone, new_phone)
         verb = f" is set (moves here from phone {_plain(old_phone)}): " if moved else " is set: "
         if step.op == "replace" and not moved:
@@ -182,25 +180,25 @@ def _config(summary: Summary, step: Step) -> None:
             note = f" moves to phone {_plain(new_phone)}: this phone goes back to the product default"
             summary.add(old_phone, Item(step.name, [*name, (note, False)], "config"))
         return
-    changes = arrows(_CONFIG_FIELDS, old, new)
-    if trigger := arrows(("reapply_trigger",), old, new):
+    changes = _arrows(_CONFIG_FIELDS, old, new)
+    if trigger := _arrows(("reapply_trigger",), old, new):
         changes += [("config sent again, ", False), *trigger]
     if not changes:
         secret = [n for n in _CONFIG_FIELDS if SECRET in (prop(old, n), prop(new, n))]
-        changes = [seg for n in secret for seg in arrow(n, old, new)] or [("config sent again", False)]
+        changes = [seg for n in secret for seg in _arrow(n, old, new)] or [("config sent again", False)]
     summary.add(new_phone, Item(step.name, [*name, (": ", False), *_joined(changes)], "config"))
 
 
-def fields_of(name: str, values: Mapping[str, Any]) -> list[Segment]:
+def _fields_of(name: str, values: Mapping[str, Any]) -> list[Segment]:
     return [(f"{name} ", False), (_show(name, prop(values, name)), True)]
 
 
-def arrows(names: Iterable[str], old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Segment]:
+def _arrows(names: Iterable[str], old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Segment]:
     """`name: old → new; ` for each of `names` that differs."""
-    return [seg for n in names if not _same(prop(old, n), prop(new, n)) for seg in arrow(n, old, new)]
+    return [seg for n in names if not _same(prop(old, n), prop(new, n)) for seg in _arrow(n, old, new)]
 
 
-def arrow(name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Segment]:
+def _arrow(name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Segment]:
     return [
         (f"{name}: ", False),
         (_show(name, prop(old, name)), True),
@@ -231,7 +229,7 @@ def _action(summary: Summary, step: Step, configs: list[Step]) -> None:
         )
         return
     if step.op == "update":
-        because = arrows(("revision", "phone_id"), old, new)
+        because = _arrows(("revision", "phone_id"), old, new)
     else:
         because = [("new, revision ", False), (_plain(revision), True)]
     may = step.op == "update" and UNKNOWN in (phone, revision)

@@ -121,7 +121,7 @@ def test_fleet_create_then_one_bumped_revision(example: Callable[..., Project]) 
 
 # Phones: 12 is reset and its config tied to the reset; 13's config moves to 15 and 13 is
 # logged out; 14's webhook is a secret; 16 gets a new config and a reset not tied to it;
-# 17's config and a redeploy leave the program; a Noop stands for another provider.
+# 17's configs (one retained) and a redeploy leave the program; a Noop stands for another provider.
 PROGRAM = """\
 import pulumi
 from devtools.noop import Noop
@@ -142,11 +142,12 @@ if changed:
 else:
     Redeploy("lobby-redeploy", phone_id="14", revision="1", fire_on_create=False)
     PhoneConfig("retired", phone_id="17", webhook="https://hooks.example.com/retired")
+    PhoneConfig("kept", phone_id="17", opts=pulumi.ResourceOptions(retain_on_delete=True))
     Redeploy("retired-redeploy", phone_id="17", revision="1", fire_on_create=False)
 """
 
 CHANGE_TEXT = """\
-Maytapi: 5 config changes · 3 actions will fire (3 destructive) · 1 may fire · 1 other resource changes
+Maytapi: 6 config changes · 3 actions will fire (3 destructive) · 1 may fire · 1 other resource changes
 phone 12
   ~ PhoneConfig support: config sent again, reapply_trigger: (none) → (known after apply)
   !! FactoryReset support-reset will fire (revision: 1 → 2): DESTRUCTIVE, logs the phone out and clears its config (webhook, ack_delivery); re-applied after the reset by PhoneConfig support
@@ -162,6 +163,7 @@ phone 16
   ~ PhoneConfig spare is set: webhook https://hooks.example.com/spare, ack_delivery false
   !! FactoryReset spare-reset will fire (new, revision 2026-12-01): DESTRUCTIVE, logs the phone out and clears its config (webhook, ack_delivery); PhoneConfig spare is sent in this run but not tied to the reset (reapply_trigger=reset.fired_at), so it may be sent first and cleared
 phone 17
+  ~ PhoneConfig kept: removed from the program, the phone is left as it is (retain_on_delete)
   ~ PhoneConfig retired: removed, the phone goes back to the product default (webhook and ack_delivery)
   - Redeploy retired-redeploy: removed from the program; nothing is called (an action cannot be undone)
 other resources: 1 to update (pulumi-python:dynamic/devtools:Noop)
@@ -193,7 +195,7 @@ def test_every_kind_of_change_in_one_preview(every_kind: Project, calls: Calls, 
     assert calls.take() == []
     markdown = summary(changed, "markdown")
     assert markdown.splitlines()[:5] == [
-        "### Maytapi: 5 config changes · 3 actions will fire (3 destructive) · 1 may fire · 1 other resource changes",
+        "### Maytapi: 6 config changes · 3 actions will fire (3 destructive) · 1 may fire · 1 other resource changes",
         "",
         "| phone | config | actions |",
         "| --- | --- | --- |",
