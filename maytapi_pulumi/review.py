@@ -182,7 +182,12 @@ def _config(summary: Summary, step: Step) -> None:
         return
     changes = _arrows(_CONFIG_FIELDS, old, new)
     if trigger := _arrows(("reapply_trigger",), old, new):
-        changes += [("config sent again, ", False), *trigger]
+        # Unknown also when the trigger's source does not change: the SDK shows every output
+        # that is None (a reset never fired) as unknown in a preview.
+        again = (
+            "config may be sent again, " if prop(new, "reapply_trigger") == UNKNOWN else "config sent again, "
+        )
+        changes += [(again, False), *trigger]
     if not changes:
         secret = [n for n in _CONFIG_FIELDS if SECRET in (prop(old, n), prop(new, n))]
         changes = [seg for n in secret for seg in _arrow(n, old, new)] or [("config sent again", False)]

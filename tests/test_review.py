@@ -149,7 +149,7 @@ else:
 CHANGE_TEXT = """\
 Maytapi: 6 config changes · 3 actions will fire (3 destructive) · 1 may fire · 1 other resource changes
 phone 12
-  ~ PhoneConfig support: config sent again, reapply_trigger: (none) → (known after apply)
+  ~ PhoneConfig support: config may be sent again, reapply_trigger: (none) → (known after apply)
   !! FactoryReset support-reset will fire (revision: 1 → 2): DESTRUCTIVE, logs the phone out and clears its config (webhook, ack_delivery); re-applied after the reset by PhoneConfig support
 phone 13
   ~ PhoneConfig sales moves to phone 15: this phone goes back to the product default
@@ -199,7 +199,7 @@ def test_every_kind_of_change_in_one_preview(every_kind: Project, calls: Calls, 
         "",
         "| phone | config | actions |",
         "| --- | --- | --- |",
-        "| 12 | PhoneConfig `support`: config sent again, reapply_trigger: `(none)` → `(known after apply)` | "
+        "| 12 | PhoneConfig `support`: config may be sent again, reapply_trigger: `(none)` → `(known after apply)` | "
         "⚠️ **FactoryReset `support-reset` will fire (revision: `1` → `2`): DESTRUCTIVE, logs the phone out and "
         "clears its config (webhook, ack_delivery); re-applied after the reset by PhoneConfig `support`** |",
     ]
