@@ -132,9 +132,16 @@ class Step:
         return self.new.get("inputs") or {}
 
 
+class PreviewFailed(ValueError):
+    """The preview ended in errors: its steps are not the whole change, so there is no summary."""
+
+
 def steps_of(preview: Mapping[str, Any]) -> list[Step]:
     if not isinstance(preview.get("steps"), list):
         raise ValueError("not the output of `pulumi preview --json`: it has no `steps` list")
+    errors = [d["message"].strip() for d in preview.get("diagnostics") or [] if d.get("severity") == "error"]
+    if errors:
+        raise PreviewFailed("the preview failed, so there is no summary:\n" + "\n".join(errors))
     steps = []
     for raw in preview["steps"]:
         old, new = raw.get("oldState") or {}, raw.get("newState") or {}
@@ -214,7 +221,7 @@ def _arrow(name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Se
 
 
 def _joined(segments: list[Segment]) -> list[Segment]:
-    # Items built by `arrow` end in a separator; the last one goes.
+    # Items built by `_arrow` end in a separator; the last one goes.
     return segments[:-1] if segments and segments[-1] == ("; ", False) else segments
 
 

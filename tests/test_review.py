@@ -117,6 +117,16 @@ def test_fleet_create_then_one_bumped_revision(example: Callable[..., Project]) 
         "phone 13\n"
         "  ~ PhoneConfig phone-13: ack_delivery: false → true\n"
     )
+    # a preview that fails has no summary: the errors instead, and exit 2 (a CI step fails)
+    fleet.write_text(fleet.read_text() + "  - phone_id: 15\n    webhook: not-a-url\n")
+    failed = project.cli("preview", "--json", check=False)
+    assert failed.returncode != 0
+    done = cli(stdin=failed.stdout)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(
+        "maytapi-review: -: the preview failed, so there is no summary:\n"
+        "error: pulumi-python:dynamic/maytapi:PhoneConfig resource 'phone-15': property webhook value"
+    )
 
 
 # Phones: 12 is reset and its config tied to the reset; 13's config moves to 15 and 13 is
