@@ -262,6 +262,7 @@ class EmulatorState:
         phone.status = "qr-code"
 
     def put_phone(self, phone_id: str, spec: PhoneSpec) -> Phone:
+        [phone_id] = canonical_phone_ids([phone_id])  # from a state file too: "0012" is phone 12
         phone = self.phones.setdefault(phone_id, Phone(id=phone_id, number=default_number(phone_id)))
         if spec.status is not None:
             self._cancel_redeploy(phone_id)
