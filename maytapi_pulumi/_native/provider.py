@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -56,7 +56,7 @@ def _plain(value: PropertyValue) -> Any:
     return inner
 
 
-def to_wire(props: Mapping[str, Any], secrets: set[str] = frozenset()) -> dict[str, PropertyValue]:  # type: ignore[assignment]
+def to_wire(props: Mapping[str, Any], secrets: Collection[str] = frozenset()) -> dict[str, PropertyValue]:
     """camelCase names, wire values; what came in secret goes out secret."""
     return {camel(k): _wire(v).with_secret(k in secrets) for k, v in props.items()}
 
