@@ -1,10 +1,12 @@
 """The fleet benchmark: `./dev bench` (`python -m devtools.bench`).
 
 For each fleet size N it starts the emulator with N phones (ids 1000..1000+N-1) and runs, in
-order, the scenarios below on three fleets side by side, interleaved scenario by scenario
-(floor, real, direct) so that machine drift hits all three alike:
+order, the scenarios below on four fleets side by side, interleaved scenario by scenario
+(floor, real, native, direct) so that machine drift hits all of them alike:
 
 - real: N PhoneConfig (one per phone) through the engine, against the emulator;
+- native: the same through the native provider (`maytapi:index:PhoneConfig`, the plugin
+  pulumi-resource-maytapi), targets <= 0.8x the floor at N=500 for create, update, noop_up, destroy;
 - floor: N devtools.noop.Noop of the same shape: the engine's own cost;
 - direct: a plain requests.Session loop making the minimal API calls, no engine.
 
@@ -15,7 +17,9 @@ without wait_until_ready), destroy (N POST for PhoneConfig, none for the actions
 "actions" are N more Noop, whose values fire bumps. The direct run's calls are the minimum the
 API-call target compares with. An extra scenario, create_latency, creates N=100 (10 with
 --quick) against an emulator adding --latency-ms to every call, compared to floor + N*latency/4
-(the dynamic-provider host serves 4 calls at once).
+(the dynamic-provider host serves 4 calls at once); the native run is compared to
+floor + N*latency/in-flight, where in-flight is the most calls the emulator had open at once
+(from the start and end of each call in its log), which must be above 4.
 
 Reported per row: wall time of the Automation API call; API calls by method and path pattern
 (from the emulator's call log, counted between scenarios); peak RSS (VmHWM) of the dynamic
@@ -42,6 +46,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +63,7 @@ UNTIMED = ("add_actions",)  # setup steps: reported, but no time target
 DEFAULT_OUT = ROOT / ".work" / "bench" / "results.json"
 
 TIME_TARGET_N, TIME_RATIO_MAX, LATENCY_RATIO_MAX = 500, 1.10, 1.2
+NATIVE_RATIO_MAX, NATIVE_TIMED, NATIVE_IN_FLIGHT_MIN = 0.8, ("create", "update", "noop_up", "destroy"), 4
 PROVIDER_BYTES_MAX, ENTRY_BYTES_MAX, RSS_MB_MAX = 512, 2048, 150.0
 
 
@@ -79,6 +85,17 @@ for pid in map(str, range(FIRST, FIRST + N)):
                 ack_delivery=True)
     if REVISION is not None:
         Redeploy(f"redeploy-{{pid}}", phone_id=pid, revision=REVISION, fire_on_create=False)
+"""
+
+NATIVE_PROGRAM = """
+import pulumi
+N, FIRST, VERSION, REVISION = {n}, {first}, {version}, {revision!r}
+for pid in map(str, range(FIRST, FIRST + N)):
+    pulumi.CustomResource("maytapi:index:PhoneConfig", f"phone-{{pid}}", {{"phoneId": pid,
+        "webhook": f"https://hooks.example.com/v{{VERSION}}/{{pid}}", "ackDelivery": True}})
+    if REVISION is not None:
+        pulumi.CustomResource("maytapi:index:Redeploy", f"redeploy-{{pid}}", {{"phoneId": pid,
+            "revision": REVISION, "fireOnCreate": False}})
 """
 
 FLOOR_PROGRAM = """
@@ -242,9 +259,27 @@ class CallLog:
         self.emu, self.seen = emu, len(emu.api_calls())
 
     def take(self) -> dict[str, int]:
+        return dict(Counter(pattern(c["method"], c["path"]) for c in self.take_calls()))
+
+    def take_calls(self) -> list[dict[str, Any]]:
         calls = self.emu.api_calls()
         new, self.seen = calls[self.seen :], len(calls)
-        return dict(Counter(pattern(c["method"], c["path"]) for c in new))
+        return new
+
+
+def most_in_flight(calls: Sequence[Mapping[str, Any]]) -> int:
+    """The most calls open at once, from each call's start ("time") and end ("ended")."""
+    events = sorted(
+        (datetime.fromisoformat(c[key]), step)
+        for c in calls
+        if c.get("ended")
+        for key, step in (("time", 1), ("ended", -1))
+    )
+    most = current = 0
+    for _, step in events:  # at equal times an end (-1) sorts before a start
+        current += step
+        most = max(most, current)
+    return most
 
 
 # -- peak RSS of the dynamic-provider process ------------------------------------------------
@@ -327,6 +362,14 @@ class Row:
     floor_rss_mb: float | None
     real_error: str | None
     floor_error: str | None
+    native_s: float
+    native_reference_s: float  # the floor (+ N*latency/in-flight for create_latency)
+    native_ratio: float
+    native_ratio_max: float | None
+    native_calls: dict[str, int]
+    native_changes: dict[str, int]
+    native_in_flight: int  # the most API calls the emulator had open at once during the run
+    native_error: str | None
 
     @property
     def calls_ok(self) -> bool:
@@ -337,6 +380,16 @@ class Row:
         if self.ratio_max is None:
             return None
         return self.ratio <= self.ratio_max and not (self.real_error or self.floor_error)
+
+    @property
+    def native_calls_ok(self) -> bool:
+        return self.native_calls == self.minimum_calls and self.native_error is None
+
+    @property
+    def native_time_ok(self) -> bool | None:
+        if self.native_ratio_max is None:
+            return None
+        return self.native_ratio <= self.native_ratio_max and not (self.native_error or self.floor_error)
 
 
 @dataclass
@@ -427,20 +480,32 @@ def timed(step: Step) -> Run:
 
 
 def run_scenario(
-    scenario: str, real: Fleet, floor: Fleet, emu: RunningEmulator, log: CallLog, latency_ms: float = 0.0
+    scenario: str,
+    real: Fleet,
+    floor: Fleet,
+    native: Fleet,
+    emu: RunningEmulator,
+    log: CallLog,
+    latency_ms: float = 0.0,
 ) -> Row:
     floor_run = timed(STEPS[scenario](floor))
     log.take()
     real_run = timed(STEPS[scenario](real))
     api_calls = log.take()
+    native_run = timed(STEPS[scenario](native))
+    native_log = log.take_calls()
+    in_flight = most_in_flight(native_log)
     plan = direct_calls(scenario, phones(real.n))
     direct_s = run_direct(emu, plan)
     log.take()
     reference = floor_run.seconds + real.n * latency_ms / 1000 / 4
+    native_reference = floor_run.seconds + real.n * latency_ms / 1000 / max(in_flight, 1)
     if scenario == LATENCY_SCENARIO:
         ratio_max: float | None = LATENCY_RATIO_MAX
+        native_ratio_max: float | None = LATENCY_RATIO_MAX
     else:
         ratio_max = TIME_RATIO_MAX if real.n == TIME_TARGET_N and scenario not in UNTIMED else None
+        native_ratio_max = NATIVE_RATIO_MAX if real.n == TIME_TARGET_N and scenario in NATIVE_TIMED else None
     row = Row(
         scenario=scenario,
         n=real.n,
@@ -458,16 +523,25 @@ def run_scenario(
         floor_rss_mb=floor_run.rss_mb,
         real_error=real_run.error,
         floor_error=floor_run.error,
+        native_s=round(native_run.seconds, 3),
+        native_reference_s=round(native_reference, 3),
+        native_ratio=round(native_run.seconds / native_reference, 3),
+        native_ratio_max=native_ratio_max,
+        native_calls=dict(Counter(pattern(c["method"], c["path"]) for c in native_log)),
+        native_changes=native_run.changes,
+        native_in_flight=in_flight,
+        native_error=native_run.error,
     )
     print(format_row(row), file=sys.stderr, flush=True)
     return row
 
 
-def fleets(directory: Path, emu: RunningEmulator, n: int) -> tuple[Fleet, Fleet]:
-    real, floor = Fleet(REAL_PROGRAM, n), Fleet(FLOOR_PROGRAM, n)
+def fleets(directory: Path, emu: RunningEmulator, n: int) -> tuple[Fleet, Fleet, Fleet]:
+    real, floor, native = Fleet(REAL_PROGRAM, n), Fleet(FLOOR_PROGRAM, n), Fleet(NATIVE_PROGRAM, n)
     real.open(directory / "real", emu)
     floor.open(directory / "floor", emu)
-    return real, floor
+    native.open(directory / "native", emu)
+    return real, floor, native
 
 
 def bench_size(n: int, scenarios: Sequence[str], results: Results) -> None:
@@ -476,14 +550,14 @@ def bench_size(n: int, scenarios: Sequence[str], results: Results) -> None:
         RunningEmulator(phones=phones(n)) as emu,
         tempfile.TemporaryDirectory(prefix=f"maytapi-bench-{n}-") as tmp,
     ):
-        real, floor = fleets(Path(tmp), emu, n)
+        real, floor, native = fleets(Path(tmp), emu, n)
         log = CallLog(emu)
         for scenario in SCENARIOS:
             wanted = scenario in scenarios or (scenario == "add_actions" and "fire" in scenarios)
             # create is needed by every later step; run it unreported if not asked for.
             if not wanted and scenario != "create":
                 continue
-            row = run_scenario(scenario, real, floor, emu, log)
+            row = run_scenario(scenario, real, floor, native, emu, log)
             if wanted:
                 results.rows.append(row)
             if scenario == "create":
@@ -497,8 +571,10 @@ def bench_latency(n: int, latency_ms: float, results: Results) -> None:
         RunningEmulator(phones=phones(n), latency_ms=latency_ms) as emu,
         tempfile.TemporaryDirectory(prefix=f"maytapi-bench-latency-{n}-") as tmp,
     ):
-        real, floor = fleets(Path(tmp), emu, n)
-        results.rows.append(run_scenario(LATENCY_SCENARIO, real, floor, emu, CallLog(emu), latency_ms))
+        real, floor, native = fleets(Path(tmp), emu, n)
+        results.rows.append(
+            run_scenario(LATENCY_SCENARIO, real, floor, native, emu, CallLog(emu), latency_ms)
+        )
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -514,17 +590,27 @@ def calls_text(calls: dict[str, int]) -> str:
 
 HEADER = (
     f"{'scenario':<15}{'N':>5}{'real s':>9}{'floor s':>9}{'ratio':>7}{'target':>12}"
-    f"{'direct s':>10}{'RSS MB':>8}  {'calls':<5}  API calls (real)"
+    f"{'native s':>10}{'ratio':>7}{'target':>12}{'in-flight':>10}"
+    f"{'direct s':>10}{'RSS MB':>8}  {'calls':<5}  API calls (real; native)"
 )
 
 
 def format_row(row: Row) -> str:
     target = "-" if row.ratio_max is None else f"<={row.ratio_max:g} {verdict(row.time_ok)}"
+    native = (
+        "-" if row.native_ratio_max is None else f"<={row.native_ratio_max:g} {verdict(row.native_time_ok)}"
+    )
     rss = "-" if row.provider_rss_mb is None else f"{row.provider_rss_mb:.0f}"
-    errors = [(who, error) for who, error in (("real", row.real_error), ("floor", row.floor_error)) if error]
+    calls = verdict(row.calls_ok and row.native_calls_ok)
+    errors = [
+        (who, error)
+        for who, error in (("real", row.real_error), ("floor", row.floor_error), ("native", row.native_error))
+        if error
+    ]
     return (
         f"{row.scenario:<15}{row.n:>5}{row.real_s:>9.2f}{row.floor_s:>9.2f}{row.ratio:>7.2f}{target:>12}"
-        f"{row.direct_s:>10.3f}{rss:>8}  {verdict(row.calls_ok):<5}  {calls_text(row.api_calls)}"
+        f"{row.native_s:>10.2f}{row.native_ratio:>7.2f}{native:>12}{row.native_in_flight:>10}"
+        f"{row.direct_s:>10.3f}{rss:>8}  {calls:<5}  {calls_text(row.api_calls)}; {calls_text(row.native_calls)}"
         + "".join(f"\n{'':<20}{who} FAILED: {error}" for who, error in errors)
     )
 
@@ -532,8 +618,17 @@ def format_row(row: Row) -> str:
 def targets(results: Results) -> list[Target]:
     rows = results.rows
     wrong = [f"{r.scenario}@{r.n}{' (failed)' if r.real_error else ''}" for r in rows if not r.calls_ok]
+    wrong_native = [
+        f"{r.scenario}@{r.n}{' (failed)' if r.native_error else ''}" for r in rows if not r.native_calls_ok
+    ]
     found: list[Target] = [
-        Target("API calls at the minimum", ", ".join(wrong) or "all rows", "every row", not wrong)
+        Target("API calls at the minimum", ", ".join(wrong) or "all rows", "every row", not wrong),
+        Target(
+            "native API calls at the minimum",
+            ", ".join(wrong_native) or "all rows",
+            "every row",
+            not wrong_native,
+        ),
     ]
     for row in rows:
         if row.ratio_max is not None:
@@ -544,6 +639,26 @@ def targets(results: Results) -> list[Target]:
                     f"{row.ratio:.2f}x {reference}",
                     f"<= {row.ratio_max:g}x",
                     row.time_ok,
+                )
+            )
+    for row in rows:
+        if row.native_ratio_max is not None:
+            reference = "floor+N*lat/in-flight" if row.scenario == LATENCY_SCENARIO else "floor"
+            found.append(
+                Target(
+                    f"native time {row.scenario} N={row.n}",
+                    f"{row.native_ratio:.2f}x {reference}",
+                    f"<= {row.native_ratio_max:g}x",
+                    row.native_time_ok,
+                )
+            )
+        if row.scenario == LATENCY_SCENARIO:
+            found.append(
+                Target(
+                    "native calls in flight at once",
+                    str(row.native_in_flight),
+                    f"> {NATIVE_IN_FLIGHT_MIN}",
+                    row.native_in_flight > NATIVE_IN_FLIGHT_MIN,
                 )
             )
     if results.sizes:
@@ -594,7 +709,16 @@ def report(results: Results, out: Path) -> str:
 
 def write_json(results: Results, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    rows = [{**asdict(r), "calls_ok": r.calls_ok, "time_ok": r.time_ok} for r in results.rows]
+    rows = [
+        {
+            **asdict(r),
+            "calls_ok": r.calls_ok,
+            "time_ok": r.time_ok,
+            "native_calls_ok": r.native_calls_ok,
+            "native_time_ok": r.native_time_ok,
+        }
+        for r in results.rows
+    ]
     document = {
         "sizes_n": results.sizes_n,
         "latency_ms": results.latency_ms,

@@ -46,3 +46,5 @@ def test_quick_bench_makes_exactly_the_minimal_api_calls(tmp_path: Path) -> None
         assert row["api_calls"] == MINIMUM[row["scenario"]], row["scenario"]
         assert row["minimum_calls"] == MINIMUM[row["scenario"]], row["scenario"]
         assert row["calls_ok"] is True
+        assert row["native_calls"] == MINIMUM[row["scenario"]], row["scenario"]
+        assert row["native_calls_ok"] is True

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from devtools.emulator import RunningEmulator
-from devtools.stack import VENV, Project, engine_env
+from devtools.stack import VENV, Project, engine_env, write_project
 from maytapi_pulumi import __version__
 from maytapi_pulumi._client import Action
 from maytapi_pulumi._core import action, phone_config, properties
@@ -402,3 +402,43 @@ def test_the_plugin_serves_the_schema_from_code_and_reports_the_package_version(
         "webhook"
         in served["resources"]["maytapi:index:PhoneConfig"]["inputProperties"]["webhook"]["description"]
     )
+
+
+def test_the_engine_finds_the_plugin_on_path_in_the_plugin_cache_or_through_pulumi_yaml(
+    tmp_path: Path, emu: RunningEmulator, calls: Calls
+) -> None:
+    """Each way in a fresh project directory and PULUMI_HOME; PULUMI_IGNORE_AMBIENT_PLUGINS
+    hides the plugin on PATH (.venv/bin) from the engine for the other two."""
+    plugin = VENV / "bin" / "pulumi-resource-maytapi"
+    settings = {
+        "maytapi:productId": emu.product_id,
+        "maytapi:baseUrl": emu.base_url,
+        "maytapi:apiToken": emu.token,
+    }
+    program = HEAD + 'native("Logout", "logout", (), phoneId="12", revision=1)\n'
+
+    def fresh(name: str, pulumi_yaml_extra: str = "", path: bool = False) -> Project:
+        directory = tmp_path / name
+        write_project(directory, name, program)
+        with (directory / "Pulumi.yaml").open("a") as pulumi_yaml:
+            pulumi_yaml.write(pulumi_yaml_extra)
+        env = {} if path else {"PULUMI_IGNORE_AMBIENT_PLUGINS": "true"}
+        return Project.open(directory, tmp_path / f"{name}-state", config=settings, env=env)
+
+    hidden = fresh("hidden").cli("preview", check=False)
+    assert "no resource plugin 'pulumi-resource-maytapi' found" in hidden.output
+
+    on_path = fresh("on-path", path=True).cli("up", "--yes").output
+    assert f"using pulumi-resource-maytapi from $PATH at {plugin}" in on_path
+    assert calls.take() == [("GET", "/12/logout")]
+
+    installed = fresh("installed")
+    installed.cli("plugin", "install", "resource", "maytapi", __version__, "--file", str(plugin))
+    assert "from $PATH" not in installed.cli("up", "--yes").output
+    assert calls.take() == [("GET", "/12/logout")]
+
+    declared = fresh(
+        "declared", f"plugins:\n  providers:\n    - name: maytapi\n      path: {plugin.parent}\n"
+    )
+    declared.cli("up", "--yes")
+    assert calls.take() == [("GET", "/12/logout")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -65,6 +66,8 @@ async def _api_middleware(request: web.Request, handler: Handler) -> web.StreamR
     )
     response = await _answer(request, handler, state, call)
     call["status"] = None if call["fault"] == "drop" else response.status
+    # With "time", when each call was in flight: how many a client keeps going at once.
+    call["ended"] = datetime.now(timezone.utc).isoformat()
     return response
 
 
