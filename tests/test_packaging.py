@@ -57,7 +57,10 @@ def test_the_wheel_holds_the_typed_package_its_license_and_the_plugins_console_s
         assert wheel.read(f"{info}/licenses/LICENSE") == (ROOT / "LICENSE").read_bytes()
         scripts = configparser.ConfigParser()
         scripts.read_string(wheel.read(f"{info}/entry_points.txt").decode())
-        assert dict(scripts["console_scripts"]) == {PLUGIN: "maytapi_pulumi._native:main"}
+        assert dict(scripts["console_scripts"]) == {
+            PLUGIN: "maytapi_pulumi._native:main",
+            "maytapi-review": "maytapi_pulumi.review:main",
+        }
         metadata = email.message_from_string(wheel.read(f"{info}/METADATA").decode())
     assert metadata["License-Expression"] == "Apache-2.0"
     assert "Typing :: Typed" in metadata.get_all("Classifier", [])

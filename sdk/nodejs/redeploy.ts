@@ -51,7 +51,7 @@ export class Redeploy extends pulumi.CustomResource {
      */
     declare public readonly phoneId: pulumi.Output<string>;
     /**
-     * The revision the action last fired for (or was recorded at, with `fireOnCreate` `false`).
+     * The revision the action last fired for (or was recorded at, when `fireOnCreate` is `false`).
      */
     declare public readonly revision: pulumi.Output<string | number>;
 

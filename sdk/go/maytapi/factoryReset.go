@@ -24,7 +24,7 @@ type FactoryReset struct {
 	Message pulumi.StringPtrOutput `pulumi:"message"`
 	// The phone's id, as digits.
 	PhoneId pulumi.StringOutput `pulumi:"phoneId"`
-	// The revision the action last fired for (or was recorded at, with `fireOnCreate` `false`).
+	// The revision the action last fired for (or was recorded at, when `fireOnCreate` is `false`).
 	Revision pulumi.AnyOutput `pulumi:"revision"`
 }
 
@@ -149,7 +149,7 @@ func (o FactoryResetOutput) PhoneId() pulumi.StringOutput {
 	return o.ApplyT(func(v *FactoryReset) pulumi.StringOutput { return v.PhoneId }).(pulumi.StringOutput)
 }
 
-// The revision the action last fired for (or was recorded at, with `fireOnCreate` `false`).
+// The revision the action last fired for (or was recorded at, when `fireOnCreate` is `false`).
 func (o FactoryResetOutput) Revision() pulumi.AnyOutput {
 	return o.ApplyT(func(v *FactoryReset) pulumi.AnyOutput { return v.Revision }).(pulumi.AnyOutput)
 }

@@ -201,7 +201,7 @@ class Logout(pulumi.CustomResource):
     @pulumi.getter
     def revision(self) -> pulumi.Output[Any]:
         """
-        The revision the action last fired for (or was recorded at, with `fireOnCreate` `false`).
+        The revision the action last fired for (or was recorded at, when `fireOnCreate` is `false`).
         """
         return pulumi.get(self, "revision")
 
