@@ -5,8 +5,9 @@ order, the scenarios below on four fleets side by side, interleaved scenario by 
 (floor, real, native, direct) so that machine drift hits all of them alike:
 
 - real: N PhoneConfig (one per phone) through the engine, against the emulator;
-- native: the same through the native provider (`maytapi:index:PhoneConfig`, the plugin
-  pulumi-resource-maytapi), targets <= 0.8x the floor at N=500 for create, update, noop_up, destroy;
+- native: the same through the native provider (the plugin pulumi-resource-maytapi), twice: from
+  a Python program with the generated SDK (pulumi_maytapi) and from a YAML program (no SDK; the
+  program runs in Go); targets <= 0.8x the floor at N=500 for create, update, noop_up, destroy;
 - floor: N devtools.noop.Noop of the same shape: the engine's own cost;
 - direct: a plain requests.Session loop making the minimal API calls, no engine.
 
@@ -88,15 +89,33 @@ for pid in map(str, range(FIRST, FIRST + N)):
 """
 
 NATIVE_PROGRAM = """
-import pulumi
+import pulumi_maytapi as maytapi
 N, FIRST, VERSION, REVISION = {n}, {first}, {version}, {revision!r}
 for pid in map(str, range(FIRST, FIRST + N)):
-    pulumi.CustomResource("maytapi:index:PhoneConfig", f"phone-{{pid}}", {{"phoneId": pid,
-        "webhook": f"https://hooks.example.com/v{{VERSION}}/{{pid}}", "ackDelivery": True}})
+    maytapi.PhoneConfig(f"phone-{{pid}}", phone_id=pid, webhook=f"https://hooks.example.com/v{{VERSION}}/{{pid}}",
+                        ack_delivery=True)
     if REVISION is not None:
-        pulumi.CustomResource("maytapi:index:Redeploy", f"redeploy-{{pid}}", {{"phoneId": pid,
-            "revision": REVISION, "fireOnCreate": False}})
+        maytapi.Redeploy(f"redeploy-{{pid}}", phone_id=pid, revision=REVISION, fire_on_create=False)
 """
+
+
+def yaml_program(n: int, version: int, revision: int | None) -> str:
+    """NATIVE_PROGRAM in YAML (which has no loops): one block per resource."""
+    lines = ["name: maytapi-bench", "runtime: yaml", "resources:"]
+    for pid in phones(n):
+        lines += [
+            f"  phone-{pid}:",
+            "    type: maytapi:index:PhoneConfig",
+            f"    properties: {{phoneId: '{pid}', webhook: '{hook(pid, version)}', ackDelivery: true}}",
+        ]
+        if revision is not None:
+            lines += [
+                f"  redeploy-{pid}:",
+                "    type: maytapi:index:Redeploy",
+                f"    properties: {{phoneId: '{pid}', revision: {revision}, fireOnCreate: false}}",
+            ]
+    return "\n".join(lines) + "\n"
+
 
 FLOOR_PROGRAM = """
 from devtools.noop import Noop
@@ -112,14 +131,22 @@ for pid in map(str, range(FIRST, FIRST + N)):
 class Fleet:
     """One stack of N resources (PhoneConfig or Noop) and, once added, N actions."""
 
-    template: str
+    template: str  # a Python program's, or "yaml" for yaml_program
     n: int
     project: Project | None = None
     version: int = 1
     revision: int | None = None
 
     def source(self) -> str:
+        if self.template == "yaml":
+            return yaml_program(self.n, self.version, self.revision)
         return self.template.format(n=self.n, first=FIRST_PHONE, version=self.version, revision=self.revision)
+
+    def write(self) -> None:
+        if self.template == "yaml":
+            (self.stack.directory / "Pulumi.yaml").write_text(self.source())
+        else:
+            self.stack.write_program(self.source())
 
     def open(self, directory: Path, emu: RunningEmulator) -> None:
         self.project = Project.create(
@@ -130,6 +157,7 @@ class Fleet:
             secrets={"maytapi:apiToken": emu.token},
             name="maytapi-bench",
         )
+        self.write()
 
     @property
     def stack(self) -> Project:
@@ -139,7 +167,7 @@ class Fleet:
     def change(self, *, version: int | None = None, revision: int | None = None) -> None:
         self.version = version or self.version
         self.revision = revision or self.revision
-        self.stack.write_program(self.source())
+        self.write()
 
 
 # One function per scenario: it changes the program (untimed) and returns the Automation API
@@ -343,6 +371,33 @@ def provider_rss(interval: float = 0.05) -> Iterator[list[float]]:
 
 
 @dataclass
+class NativeRun:
+    """One native fleet's run of a scenario, beside the row's floor."""
+
+    fleet: str
+    seconds: float
+    reference_s: float  # the floor (+ N*latency/in-flight for create_latency)
+    ratio: float
+    ratio_max: float | None
+    calls: dict[str, int]
+    minimum_calls: dict[str, int]
+    changes: dict[str, int]
+    in_flight: int  # the most API calls the emulator had open at once during the run
+    error: str | None
+    floor_error: str | None
+
+    @property
+    def calls_ok(self) -> bool:
+        return self.calls == self.minimum_calls and self.error is None
+
+    @property
+    def time_ok(self) -> bool | None:
+        if self.ratio_max is None:
+            return None
+        return self.ratio <= self.ratio_max and not (self.error or self.floor_error)
+
+
+@dataclass
 class Row:
     """One scenario at one size: the real run beside its two baselines."""
 
@@ -362,14 +417,7 @@ class Row:
     floor_rss_mb: float | None
     real_error: str | None
     floor_error: str | None
-    native_s: float
-    native_reference_s: float  # the floor (+ N*latency/in-flight for create_latency)
-    native_ratio: float
-    native_ratio_max: float | None
-    native_calls: dict[str, int]
-    native_changes: dict[str, int]
-    native_in_flight: int  # the most API calls the emulator had open at once during the run
-    native_error: str | None
+    natives: list[NativeRun]  # the native fleets' runs: Python (generated SDK), YAML
 
     @property
     def calls_ok(self) -> bool:
@@ -380,16 +428,6 @@ class Row:
         if self.ratio_max is None:
             return None
         return self.ratio <= self.ratio_max and not (self.real_error or self.floor_error)
-
-    @property
-    def native_calls_ok(self) -> bool:
-        return self.native_calls == self.minimum_calls and self.native_error is None
-
-    @property
-    def native_time_ok(self) -> bool | None:
-        if self.native_ratio_max is None:
-            return None
-        return self.native_ratio <= self.native_ratio_max and not (self.native_error or self.floor_error)
 
 
 @dataclass
@@ -483,7 +521,7 @@ def run_scenario(
     scenario: str,
     real: Fleet,
     floor: Fleet,
-    native: Fleet,
+    natives: Mapping[str, Fleet],
     emu: RunningEmulator,
     log: CallLog,
     latency_ms: float = 0.0,
@@ -492,20 +530,21 @@ def run_scenario(
     log.take()
     real_run = timed(STEPS[scenario](real))
     api_calls = log.take()
-    native_run = timed(STEPS[scenario](native))
-    native_log = log.take_calls()
-    in_flight = most_in_flight(native_log)
+    native_runs = {}
+    for name, fleet in natives.items():
+        run = timed(STEPS[scenario](fleet))
+        native_runs[name] = (run, log.take_calls())
     plan = direct_calls(scenario, phones(real.n))
     direct_s = run_direct(emu, plan)
     log.take()
+    minimum = dict(Counter(pattern(c.method, "/api/p" + c.path) for c in plan))
     reference = floor_run.seconds + real.n * latency_ms / 1000 / 4
-    native_reference = floor_run.seconds + real.n * latency_ms / 1000 / max(in_flight, 1)
     if scenario == LATENCY_SCENARIO:
         ratio_max: float | None = LATENCY_RATIO_MAX
-        native_ratio_max: float | None = LATENCY_RATIO_MAX
+        native_max: float | None = LATENCY_RATIO_MAX
     else:
         ratio_max = TIME_RATIO_MAX if real.n == TIME_TARGET_N and scenario not in UNTIMED else None
-        native_ratio_max = NATIVE_RATIO_MAX if real.n == TIME_TARGET_N and scenario in NATIVE_TIMED else None
+        native_max = NATIVE_RATIO_MAX if real.n == TIME_TARGET_N and scenario in NATIVE_TIMED else None
     row = Row(
         scenario=scenario,
         n=real.n,
@@ -516,32 +555,57 @@ def run_scenario(
         ratio=round(real_run.seconds / reference, 3),
         ratio_max=ratio_max,
         api_calls=api_calls,
-        minimum_calls=dict(Counter(pattern(c.method, "/api/p" + c.path) for c in plan)),
+        minimum_calls=minimum,
         real_changes=real_run.changes,
         floor_changes=floor_run.changes,
         provider_rss_mb=real_run.rss_mb,
         floor_rss_mb=floor_run.rss_mb,
         real_error=real_run.error,
         floor_error=floor_run.error,
-        native_s=round(native_run.seconds, 3),
-        native_reference_s=round(native_reference, 3),
-        native_ratio=round(native_run.seconds / native_reference, 3),
-        native_ratio_max=native_ratio_max,
-        native_calls=dict(Counter(pattern(c["method"], c["path"]) for c in native_log)),
-        native_changes=native_run.changes,
-        native_in_flight=in_flight,
-        native_error=native_run.error,
+        natives=[
+            native_run(name, run, calls, floor_run, real.n, latency_ms, native_max, minimum)
+            for name, (run, calls) in native_runs.items()
+        ],
     )
     print(format_row(row), file=sys.stderr, flush=True)
     return row
 
 
-def fleets(directory: Path, emu: RunningEmulator, n: int) -> tuple[Fleet, Fleet, Fleet]:
-    real, floor, native = Fleet(REAL_PROGRAM, n), Fleet(FLOOR_PROGRAM, n), Fleet(NATIVE_PROGRAM, n)
+def native_run(
+    name: str,
+    run: Run,
+    calls: Sequence[Mapping[str, Any]],
+    floor: Run,
+    n: int,
+    latency_ms: float,
+    ratio_max: float | None,
+    minimum: dict[str, int],
+) -> NativeRun:
+    in_flight = most_in_flight(calls)
+    reference = floor.seconds + n * latency_ms / 1000 / max(in_flight, 1)
+    return NativeRun(
+        fleet=name,
+        seconds=round(run.seconds, 3),
+        reference_s=round(reference, 3),
+        ratio=round(run.seconds / reference, 3),
+        ratio_max=ratio_max,
+        calls=dict(Counter(pattern(c["method"], c["path"]) for c in calls)),
+        minimum_calls=minimum,
+        changes=run.changes,
+        in_flight=in_flight,
+        error=run.error,
+        floor_error=floor.error,
+    )
+
+
+def fleets(directory: Path, emu: RunningEmulator, n: int) -> tuple[Fleet, Fleet, dict[str, Fleet]]:
+    real, floor = Fleet(REAL_PROGRAM, n), Fleet(FLOOR_PROGRAM, n)
+    natives = {"native-py": Fleet(NATIVE_PROGRAM, n), "native-yaml": Fleet("yaml", n)}
     real.open(directory / "real", emu)
     floor.open(directory / "floor", emu)
-    native.open(directory / "native", emu)
-    return real, floor, native
+    for name, fleet in natives.items():
+        fleet.open(directory / name, emu)
+    return real, floor, natives
 
 
 def bench_size(n: int, scenarios: Sequence[str], results: Results) -> None:
@@ -550,14 +614,14 @@ def bench_size(n: int, scenarios: Sequence[str], results: Results) -> None:
         RunningEmulator(phones=phones(n)) as emu,
         tempfile.TemporaryDirectory(prefix=f"maytapi-bench-{n}-") as tmp,
     ):
-        real, floor, native = fleets(Path(tmp), emu, n)
+        real, floor, natives = fleets(Path(tmp), emu, n)
         log = CallLog(emu)
         for scenario in SCENARIOS:
             wanted = scenario in scenarios or (scenario == "add_actions" and "fire" in scenarios)
             # create is needed by every later step; run it unreported if not asked for.
             if not wanted and scenario != "create":
                 continue
-            row = run_scenario(scenario, real, floor, native, emu, log)
+            row = run_scenario(scenario, real, floor, natives, emu, log)
             if wanted:
                 results.rows.append(row)
             if scenario == "create":
@@ -571,9 +635,9 @@ def bench_latency(n: int, latency_ms: float, results: Results) -> None:
         RunningEmulator(phones=phones(n), latency_ms=latency_ms) as emu,
         tempfile.TemporaryDirectory(prefix=f"maytapi-bench-latency-{n}-") as tmp,
     ):
-        real, floor, native = fleets(Path(tmp), emu, n)
+        real, floor, natives = fleets(Path(tmp), emu, n)
         results.rows.append(
-            run_scenario(LATENCY_SCENARIO, real, floor, native, emu, CallLog(emu), latency_ms)
+            run_scenario(LATENCY_SCENARIO, real, floor, natives, emu, CallLog(emu), latency_ms)
         )
 
 
@@ -590,43 +654,50 @@ def calls_text(calls: dict[str, int]) -> str:
 
 HEADER = (
     f"{'scenario':<15}{'N':>5}{'real s':>9}{'floor s':>9}{'ratio':>7}{'target':>12}"
-    f"{'native s':>10}{'ratio':>7}{'target':>12}{'in-flight':>10}"
-    f"{'direct s':>10}{'RSS MB':>8}  {'calls':<5}  API calls (real; native)"
+    f"{'direct s':>10}{'RSS MB':>8}  {'calls':<5}  API calls (real)"
+)
+NATIVE_HEADER = (
+    f"{'':<20}{'fleet':<12}{'s':>9}{'ratio':>7}{'target':>12}{'in-flight':>10}  {'calls':<5}  API calls"
 )
 
 
 def format_row(row: Row) -> str:
     target = "-" if row.ratio_max is None else f"<={row.ratio_max:g} {verdict(row.time_ok)}"
-    native = (
-        "-" if row.native_ratio_max is None else f"<={row.native_ratio_max:g} {verdict(row.native_time_ok)}"
-    )
     rss = "-" if row.provider_rss_mb is None else f"{row.provider_rss_mb:.0f}"
-    calls = verdict(row.calls_ok and row.native_calls_ok)
-    errors = [
-        (who, error)
-        for who, error in (("real", row.real_error), ("floor", row.floor_error), ("native", row.native_error))
-        if error
-    ]
+    errors = [(who, error) for who, error in (("real", row.real_error), ("floor", row.floor_error)) if error]
+    errors += [(native.fleet, native.error) for native in row.natives if native.error]
     return (
         f"{row.scenario:<15}{row.n:>5}{row.real_s:>9.2f}{row.floor_s:>9.2f}{row.ratio:>7.2f}{target:>12}"
-        f"{row.native_s:>10.2f}{row.native_ratio:>7.2f}{native:>12}{row.native_in_flight:>10}"
-        f"{row.direct_s:>10.3f}{rss:>8}  {calls:<5}  {calls_text(row.api_calls)}; {calls_text(row.native_calls)}"
+        f"{row.direct_s:>10.3f}{rss:>8}  {verdict(row.calls_ok):<5}  {calls_text(row.api_calls)}"
+        + "".join(f"\n{format_native(native)}" for native in row.natives)
         + "".join(f"\n{'':<20}{who} FAILED: {error}" for who, error in errors)
+    )
+
+
+def format_native(native: NativeRun) -> str:
+    target = "-" if native.ratio_max is None else f"<={native.ratio_max:g} {verdict(native.time_ok)}"
+    return (
+        f"{'':<20}{native.fleet:<12}{native.seconds:>9.2f}{native.ratio:>7.2f}{target:>12}"
+        f"{native.in_flight:>10}  {verdict(native.calls_ok):<5}  {calls_text(native.calls)}"
     )
 
 
 def targets(results: Results) -> list[Target]:
     rows = results.rows
     wrong = [f"{r.scenario}@{r.n}{' (failed)' if r.real_error else ''}" for r in rows if not r.calls_ok]
+    natives = [native for row in rows for native in row.natives]
     wrong_native = [
-        f"{r.scenario}@{r.n}{' (failed)' if r.native_error else ''}" for r in rows if not r.native_calls_ok
+        f"{native.fleet}@{row.scenario}@{row.n}"
+        for row in rows
+        for native in row.natives
+        if not native.calls_ok
     ]
     found: list[Target] = [
         Target("API calls at the minimum", ", ".join(wrong) or "all rows", "every row", not wrong),
         Target(
             "native API calls at the minimum",
-            ", ".join(wrong_native) or "all rows",
-            "every row",
+            ", ".join(wrong_native) or f"all {len(natives)} runs",
+            "every run",
             not wrong_native,
         ),
     ]
@@ -642,25 +713,26 @@ def targets(results: Results) -> list[Target]:
                 )
             )
     for row in rows:
-        if row.native_ratio_max is not None:
-            reference = "floor+N*lat/in-flight" if row.scenario == LATENCY_SCENARIO else "floor"
-            found.append(
-                Target(
-                    f"native time {row.scenario} N={row.n}",
-                    f"{row.native_ratio:.2f}x {reference}",
-                    f"<= {row.native_ratio_max:g}x",
-                    row.native_time_ok,
+        for native in row.natives:
+            if native.ratio_max is not None:
+                reference = "floor+N*lat/in-flight" if row.scenario == LATENCY_SCENARIO else "floor"
+                found.append(
+                    Target(
+                        f"{native.fleet} time {row.scenario} N={row.n}",
+                        f"{native.ratio:.2f}x {reference}",
+                        f"<= {native.ratio_max:g}x",
+                        native.time_ok,
+                    )
                 )
-            )
-        if row.scenario == LATENCY_SCENARIO:
-            found.append(
-                Target(
-                    "native calls in flight at once",
-                    str(row.native_in_flight),
-                    f"> {NATIVE_IN_FLIGHT_MIN}",
-                    row.native_in_flight > NATIVE_IN_FLIGHT_MIN,
+            if row.scenario == LATENCY_SCENARIO:
+                found.append(
+                    Target(
+                        f"{native.fleet} calls in flight at once",
+                        str(native.in_flight),
+                        f"> {NATIVE_IN_FLIGHT_MIN}",
+                        native.in_flight > NATIVE_IN_FLIGHT_MIN,
+                    )
                 )
-            )
     if results.sizes:
         provider = max(s.provider_max for s in results.sizes)
         entry = max(s.entry_max for s in results.sizes)
@@ -691,7 +763,7 @@ def targets(results: Results) -> list[Target]:
 
 
 def report(results: Results, out: Path) -> str:
-    lines = ["", HEADER, *map(format_row, results.rows), ""]
+    lines = ["", HEADER, NATIVE_HEADER, *map(format_row, results.rows), ""]
     lines.append(
         f"{'state bytes':<15}{'N':>5}{'count':>7}{'entry mean':>12}{'entry max':>11}"
         f"{'max w/o trace':>15}{'__provider mean':>17}{'max':>6}"
@@ -714,8 +786,10 @@ def write_json(results: Results, out: Path) -> None:
             **asdict(r),
             "calls_ok": r.calls_ok,
             "time_ok": r.time_ok,
-            "native_calls_ok": r.native_calls_ok,
-            "native_time_ok": r.native_time_ok,
+            "natives": [
+                {**asdict(native), "calls_ok": native.calls_ok, "time_ok": native.time_ok}
+                for native in r.natives
+            ],
         }
         for r in results.rows
     ]
@@ -752,7 +826,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     results = Results(sizes_n=args.sizes, latency_ms=args.latency_ms, latency_n=args.latency_n)
-    print(HEADER, file=sys.stderr, flush=True)
+    print(HEADER, NATIVE_HEADER, sep="\n", file=sys.stderr, flush=True)
     for n in args.sizes:
         if set(args.scenarios) & set(SCENARIOS):
             bench_size(n, args.scenarios, results)

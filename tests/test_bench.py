@@ -46,5 +46,8 @@ def test_quick_bench_makes_exactly_the_minimal_api_calls(tmp_path: Path) -> None
         assert row["api_calls"] == MINIMUM[row["scenario"]], row["scenario"]
         assert row["minimum_calls"] == MINIMUM[row["scenario"]], row["scenario"]
         assert row["calls_ok"] is True
-        assert row["native_calls"] == MINIMUM[row["scenario"]], row["scenario"]
-        assert row["native_calls_ok"] is True
+        # the native provider's fleets, from Python (generated SDK) and from YAML: the same calls
+        assert [n["fleet"] for n in row["natives"]] == ["native-py", "native-yaml"]
+        for native in row["natives"]:
+            assert native["calls"] == MINIMUM[row["scenario"]], (native["fleet"], row["scenario"])
+            assert native["calls_ok"] is True

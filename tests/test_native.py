@@ -5,6 +5,7 @@ bad inputs are the dynamic tests' own cases."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -13,13 +14,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from pulumi.provider.experimental import provider as p
 
 from devtools.emulator import RunningEmulator
 from devtools.stack import VENV, Project, engine_env, write_project
 from maytapi_pulumi import __version__
 from maytapi_pulumi._client import Action
 from maytapi_pulumi._core import action, phone_config, properties
-from maytapi_pulumi._native.schema import camel, schema
+from maytapi_pulumi._native.provider import MaytapiProvider, to_wire
+from maytapi_pulumi._native.schema import camel, schema, snake
 from tests.conftest import TOKEN, Calls
 from tests.test_actions import BAD_ACTION_INPUTS
 from tests.test_phone_config import BAD_INPUTS
@@ -28,8 +31,11 @@ HOOK = "https://hooks.example.com/maytapi"
 ACTIONS = [("Redeploy", "redeploy"), ("FactoryReset", "factoryreset"), ("Logout", "logout")]
 ACTION_OUTPUTS = ("phoneId", "revision", "fired", "firedAt", "message")
 
-# Until the generated SDK is in the repository, programs declare the resources by type token;
-# every output is declared so the program can read it.
+LANGUAGES = ("python", "yaml")
+
+# Programs that check the provider's own answers (bad inputs, actions) declare resources by
+# type token, as any language's SDK sends them: the generated SDKs would refuse some bad
+# inputs before the provider sees them. Every output is declared so the program can read it.
 HEAD = """
 import pulumi
 
@@ -44,12 +50,62 @@ def phone_program(
     return (
         HEAD
         + f"""
-cfg = native("PhoneConfig", "support-line", ("phoneId", "webhook", "ackDelivery"), {opts},
+cfg = native("PhoneConfig", "support", ("phoneId", "webhook", "ackDelivery"), {opts},
              phoneId={phone_id}, webhook={webhook}, ackDelivery=True{extra})
 for name in ("phoneId", "webhook", "ackDelivery"):
     pulumi.export(name, getattr(cfg, name))
 """
     )
+
+
+def phone_source(
+    language: str, phone_id: str = "12", webhook: str = HOOK, opts: Mapping[str, object] | None = None
+) -> str:
+    """A PhoneConfig "support" in `language`: Python with the generated SDK (pulumi_maytapi),
+    or YAML with no SDK. `opts` are resource options, named as in YAML."""
+    if language == "python":
+        python_opts = ", ".join(f"{_PYTHON_OPTION.get(k, snake(k))}={v!r}" for k, v in (opts or {}).items())
+        return f"""
+import pulumi
+import pulumi_maytapi as maytapi
+
+cfg = maytapi.PhoneConfig("support", phone_id={phone_id!r}, webhook={webhook!r}, ack_delivery=True,
+                          opts=pulumi.ResourceOptions({python_opts}))
+pulumi.export("phoneId", cfg.phone_id)
+pulumi.export("webhook", cfg.webhook)
+pulumi.export("ackDelivery", cfg.ack_delivery)
+"""
+    options = f"\n    options: {json.dumps(opts)}" if opts else ""
+    return f"""name: maytapi-test
+runtime: yaml
+resources:
+  support:
+    type: maytapi:index:PhoneConfig
+    properties:
+      phoneId: {json.dumps(phone_id)}
+      webhook: {json.dumps(webhook)}
+      ackDelivery: true{options}
+outputs:
+  phoneId: ${{support.phoneId}}
+  webhook: ${{support.webhook}}
+  ackDelivery: ${{support.ackDelivery}}
+"""
+
+
+_PYTHON_OPTION = {"import": "import_"}
+
+
+def write_source(project: Project, language: str, source: str) -> None:
+    if language == "python":
+        project.write_program(source)
+    else:
+        (project.directory / "Pulumi.yaml").write_text(source)
+
+
+def language_project(make_project: Callable[..., Project], language: str, source: str) -> Project:
+    project = make_project("")
+    write_source(project, language, source)
+    return project
 
 
 def action_program(kind: str, phone_id: str = '"12"', revision: str = '"r1"', extra: str = "") -> str:
@@ -72,10 +128,11 @@ def changes(run_output: str) -> str:
     return run_output.rsplit("Resources:", 1)[1].split("Duration", 1)[0]
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_phone_config_lifecycle_through_the_cli(
-    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls, language: str
 ) -> None:
-    project = make_project(phone_program())
+    project = language_project(make_project, language, phone_source(language))
     post12, get12, post13 = ("POST", "/12/config"), ("GET", "/12/config"), ("POST", "/13/config")
 
     # preview: the plan, no call
@@ -96,7 +153,7 @@ def test_phone_config_lifecycle_through_the_cli(
     assert calls.take() == []
 
     # webhook changed: preview --diff shows the field; up is one POST
-    project.write_program(phone_program(webhook='"https://hooks.example.com/v2"'))
+    write_source(project, language, phone_source(language, webhook="https://hooks.example.com/v2"))
     preview = project.cli("preview", "--diff").stdout
     assert re.search(
         r'~ webhook\s*: "https://hooks.example.com/maytapi" => "https://hooks.example.com/v2"', preview
@@ -119,9 +176,11 @@ def test_phone_config_lifecycle_through_the_cli(
 
     # phoneId changed: the preview marks it as the replace's cause; the new phone is
     # configured, then the old one restored to the default
-    project.write_program(phone_program(phone_id="13", webhook='"https://hooks.example.com/v2"'))
+    write_source(
+        project, language, phone_source(language, phone_id="13", webhook="https://hooks.example.com/v2")
+    )
     preview = project.cli("preview", "--diff").stdout
-    assert "+-" in preview and re.search(r'~ phoneId\s*: "12" => "13"', preview)
+    assert "+-1 to replace" in preview and re.search(r'~ phoneId\s*: "12" => "13"', preview)
     assert calls.take() == []
     assert "+-1 replaced" in project.cli("up", "--yes").stdout
     assert calls.take() == [post13, post12]
@@ -138,15 +197,13 @@ def test_replace_on_changes_works_on_a_field_the_provider_updates(
 ) -> None:
     # The per-property diff names `webhook`, so the engine can honour replace_on_changes (the
     # dynamic resources give it no names: the option is ignored there).
-    opts = 'pulumi.ResourceOptions(replace_on_changes=["webhook"], delete_before_replace=True)'
-    project = make_project(phone_program(opts=opts))
+    opts = {"replaceOnChanges": ["webhook"], "deleteBeforeReplace": True}
+    project = language_project(make_project, "python", phone_source("python", opts=opts))
     project.cli("up", "--yes")
     calls.take()
-    project.write_program(phone_program(webhook='"https://hooks.example.com/v2"', opts=opts))
-    preview = project.cli("preview", "--diff").stdout
-    assert "+-1 to replace" in preview
-    up = project.cli("up", "--yes").stdout
-    assert "+-1 replaced" in up
+    write_source(project, "python", phone_source("python", webhook="https://hooks.example.com/v2", opts=opts))
+    assert "+-1 to replace" in project.cli("preview", "--diff").stdout
+    assert "+-1 replaced" in project.cli("up", "--yes").stdout
     # delete before replace: the default restored, then the new config
     assert calls.take() == [("POST", "/12/config"), ("POST", "/12/config")]
     assert emu.phone("12")["webhook"] == "https://hooks.example.com/v2"
@@ -198,23 +255,58 @@ def test_fire_on_create_false_records_the_revision_without_a_call(
     assert stack_outputs(project)["fired"] is True
 
 
+def check(kind: str, props: Mapping[str, object]) -> list[tuple[str, str]]:
+    """The plugin's answer to the engine's Check of `props` (named as a program writes them)."""
+    request = p.CheckRequest(
+        f"urn:pulumi:dev::maytapi-test::maytapi:index:{kind}::r", {}, to_wire(props), b""
+    )
+    response = asyncio.run(MaytapiProvider().check(request))
+    return [(f.property, f.reason) for f in response.failures or []]
+
+
 @pytest.mark.parametrize(
     ("prop", "phone_id", "extra", "expected"),
     BAD_INPUTS,
     ids=[f"{b[0]}-{i}" for i, b in enumerate(BAD_INPUTS)],
 )
-def test_bad_inputs_fail_at_preview_naming_the_property_as_written(
-    make_project: Callable[..., Project], calls: Calls, prop: str, phone_id: str, extra: str, expected: str
+def test_bad_inputs_are_refused_by_check_naming_the_property_as_written(
+    prop: str, phone_id: str, extra: str, expected: str
 ) -> None:
-    # The dynamic tests' cases, spelled in camelCase as a native program writes them.
-    webhook = phone_id if prop == "webhook" else f'"{HOOK}"'
-    phone = phone_id if prop == "phone_id" else '"12"'
-    src = phone_program(phone_id=phone, webhook=webhook)
-    if prop in ("ack_delivery", "webhok"):
-        src = src.replace(", ackDelivery=True", camel_keywords(extra))
+    # The dynamic tests' cases (Python expressions), spelled in camelCase as a native program
+    # writes them.
+    props: dict[str, object] = {"phoneId": "12", "webhook": HOOK, "ackDelivery": True}
+    if prop in ("phone_id", "webhook"):
+        props[camel(prop)] = eval(phone_id)
+    if extra:
+        del props["ackDelivery"]
+        key, value = extra.removeprefix(", ").split("=", 1)
+        props[camel(key)] = eval(value)
+    [(name, reason)] = check("PhoneConfig", props)
+    assert name == camel(prop) and camel_text(expected) in f"{name}: {reason}"
+
+
+@pytest.mark.parametrize(("args", "expected"), BAD_ACTION_INPUTS)
+def test_bad_action_inputs_are_refused_by_check(args: str, expected: str) -> None:
+    props = eval(f"dict({camel_keywords(args)})")
+    [(name, reason)] = check("Redeploy", props)
+    assert camel_text(expected) in f"{name}: {reason}"
+
+
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        (phone_program(webhook='"http://hooks.example.com/x"'), "allowInsecureHttp=True"),
+        (
+            HEAD + 'native("Redeploy", "r", (), phoneId="12", revision="1", revison="2")\n',
+            "did you mean 'revision'",
+        ),
+    ],
+)
+def test_bad_inputs_fail_the_preview_before_any_call(
+    make_project: Callable[..., Project], calls: Calls, src: str, expected: str
+) -> None:
     run = make_project(src).cli("preview", check=False)
-    assert run.returncode != 0
-    assert camel(prop) in run.output and camel_text(expected) in run.output
+    assert run.returncode != 0 and expected in run.output
     assert calls.take() == []
 
 
@@ -226,54 +318,43 @@ def camel_text(text: str) -> str:
     return re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", lambda m: camel(m.group(0)), text)
 
 
-@pytest.mark.parametrize(("args", "expected"), BAD_ACTION_INPUTS)
-def test_bad_action_inputs_fail_at_preview_without_a_call(
-    make_project: Callable[..., Project], calls: Calls, args: str, expected: str
-) -> None:
-    src = HEAD + f'native("Redeploy", "r", (), {camel_keywords(args)})\n'
-    run = make_project(src).cli("preview", check=False)
-    assert run.returncode != 0 and camel_text(expected) in run.output
-    assert calls.take() == []
-
-
-def test_pulumi_import_reads_the_phone_and_the_next_up_makes_no_call(
-    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+@pytest.mark.parametrize(
+    ("language", "code"), [("python", 'maytapi.PhoneConfig("support"'), ("yaml", "phoneId: '12'")]
+)
+def test_pulumi_import_reads_the_phone_prints_the_code_and_the_next_up_makes_no_call(
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls, language: str, code: str
 ) -> None:
     emu.set_phone("12", webhook=HOOK, ack_delivery=True)
-    project = make_project("import pulumi\n")
+    empty = "import pulumi\n" if language == "python" else "name: maytapi-test\nruntime: yaml\n"
+    project = language_project(make_project, language, empty)
     calls.take()
 
-    # one GET (no preview here; `pulumi import --yes` previews first and reads twice, as refresh
-    # does); the resource is in the state with the live values as its inputs
-    run = project.cli(
-        "import", "maytapi:index:PhoneConfig", "support", "12", "--yes", "--skip-preview", check=False
-    )
+    # one GET (`pulumi import --yes` without --skip-preview previews first and reads twice, as
+    # refresh does); the live values become the inputs; the program's language host prints
+    # the code to add
+    run = project.cli("import", "maytapi:index:PhoneConfig", "support", "12", "--yes", "--skip-preview")
     assert "= 1 imported" in run.stdout
     assert calls.take() == [("GET", "/12/config")]
     [resource] = project.resources(":PhoneConfig")
     assert resource["id"] == "12" and resource["protect"] is True
     assert resource["inputs"] == {"phoneId": "12", "webhook": HOOK, "ackDelivery": True}
-    # the code to add comes from the program's language host (GenerateProgram)
-    assert run.returncode == 0, run.output
-    assert "support" in run.stdout and "maytapi:index:PhoneConfig" in run.stdout
+    assert code in run.stdout and HOOK in run.stdout
 
     # the program now declares what was imported: nothing to do, no call
-    project.write_program(
-        phone_program(opts="pulumi.ResourceOptions(protect=True)").replace("support-line", "support")
-    )
+    write_source(project, language, phone_source(language, opts={"protect": True}))
     assert "2 unchanged" in changes(project.cli("up", "--yes").stdout)
     assert calls.take() == []
     assert emu.phone("12")["webhook"] == HOOK
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_import_option_adopts_the_phone_and_the_next_up_makes_no_call(
-    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls, language: str
 ) -> None:
     emu.set_phone("12", webhook=HOOK, ack_delivery=True)
-    project = make_project(phone_program(opts='pulumi.ResourceOptions(import_="12")'))
+    project = language_project(make_project, language, phone_source(language, opts={"import": "12"}))
     calls.take()
-    up = project.cli("up", "--yes").stdout
-    assert "= 1 imported" in up
+    assert "= 1 imported" in project.cli("up", "--yes").stdout
     # one GET in the preview, one for real; nothing written
     assert calls.take() == [("GET", "/12/config"), ("GET", "/12/config")]
     assert "2 unchanged" in changes(project.cli("up", "--yes").stdout)
@@ -442,3 +523,35 @@ def test_the_engine_finds_the_plugin_on_path_in_the_plugin_cache_or_through_pulu
     )
     declared.cli("up", "--yes")
     assert calls.take() == [("GET", "/12/logout")]
+
+
+def test_a_revision_unknown_at_preview_fires_after_what_it_depends_on(
+    make_project: Callable[..., Project], calls: Calls
+) -> None:
+    def program(webhook: str) -> str:
+        return f"""
+import pulumi_maytapi as maytapi
+cfg = maytapi.PhoneConfig("cfg", phone_id="12", webhook="{webhook}")
+maytapi.Logout("logout", phone_id=cfg.phone_id, revision=cfg.webhook)
+"""
+
+    project = make_project(program(HOOK))
+    project.cli("up", "--yes")
+    assert calls.take() == [("POST", "/12/config"), ("GET", "/12/logout")]
+    project.write_program(program(HOOK + "/v2"))
+    # the action's revision is the config's output, unknown until the config is updated
+    preview = project.cli("preview", "--diff").stdout
+    assert "~ 2 to update" in preview and re.search(r"~ revision\s*:", preview)
+    assert calls.take() == []
+    project.cli("up", "--yes")
+    assert calls.take() == [("POST", "/12/config"), ("GET", "/12/logout")]
+
+
+def test_an_action_cannot_be_imported_and_the_error_says_what_to_do_instead(
+    make_project: Callable[..., Project], calls: Calls
+) -> None:
+    project = make_project("import pulumi\n")
+    run = project.cli("import", "maytapi:index:Logout", "logout", "some-id", "--yes", check=False)
+    assert run.returncode != 0 and "cannot be imported" in run.output and "fireOnCreate: false" in run.output
+    assert calls.take() == []
+    assert project.resources(":Logout") == []

@@ -19,6 +19,7 @@ from .._client import Action, MaytapiClient
 from .._core import action, common, phone_config
 from .._core.common import UNKNOWN, Diff, Failure, Props
 from .._core.properties import FACTORY_RESET, LOGOUT, PHONE_CONFIG, REDEPLOY, Kind
+from .._errors import MaytapiError
 from .._settings import SOURCES, Settings
 from .schema import camel, in_camel_case, schema, snake, token
 
@@ -164,7 +165,12 @@ class MaytapiProvider(p.Provider):
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
         if request.type != _PHONE_CONFIG:
-            # An action has nothing to read back: its record is the state itself.
+            if not request.properties:  # an import, or get(): nothing in Maytapi to read
+                raise MaytapiError(
+                    f"{request.type} cannot be imported: an action is only a record in the state. "
+                    "Declare it with fireOnCreate: false, which records the revision without calling Maytapi."
+                )
+            # Refresh: the record is the state itself.
             return p.ReadResponse(request.resource_id, request.properties, request.inputs)
         props, secrets = from_wire(request.properties)
         inputs, input_secrets = from_wire(request.inputs)
