@@ -23,6 +23,7 @@ from maytapi_pulumi._client import Action
 from maytapi_pulumi._core import action, phone_config, properties
 from maytapi_pulumi._native.provider import MaytapiProvider, to_wire
 from maytapi_pulumi._native.schema import camel, schema, snake
+from maytapi_pulumi._settings import SOURCES
 from tests.conftest import TOKEN, Calls
 from tests.test_actions import BAD_ACTION_INPUTS
 from tests.test_phone_config import BAD_INPUTS
@@ -555,3 +556,12 @@ def test_an_action_cannot_be_imported_and_the_error_says_what_to_do_instead(
     assert run.returncode != 0 and "cannot be imported" in run.output and "fireOnCreate: false" in run.output
     assert calls.take() == []
     assert project.resources(":Logout") == []
+
+
+def test_the_schema_declares_every_setting_with_its_variable() -> None:
+    variables = schema()["config"]["variables"]
+    assert set(variables) == {camel(name) for name in SOURCES}
+    assert schema()["provider"]["inputProperties"] == variables
+    for name, source in SOURCES.items():
+        assert source.env_var in variables[camel(name)]["description"]
+        assert variables[camel(name)].get("secret", False) is source.secret

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Type = Literal["string", "boolean", "number", "string|integer", "any"]
+from .._settings import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT, MAX_MAX_RETRIES
+
+Type = Literal["string", "boolean", "number", "integer", "string|integer", "any"]
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ PHONE_CONFIG = Kind(
     ),
 )
 
-_ACTION_INPUTS = (
+ACTION_INPUTS = (
     Property(
         "phone_id",
         "string|integer",
@@ -147,7 +149,7 @@ REDEPLOY = Kind(
     "Redeploys (reboots) a phone's container when `revision` changes: `GET /{phone_id}/redeploy`. "
     "With `wait_until_ready` the update lasts until `/{phone_id}/status` reports the phone "
     "logged in again, so dependent resources run against a live phone.",
-    _ACTION_INPUTS + REDEPLOY_INPUTS,
+    ACTION_INPUTS + REDEPLOY_INPUTS,
     _ACTION_OUTPUTS,
 )
 FACTORY_RESET = Kind(
@@ -156,29 +158,34 @@ FACTORY_RESET = Kind(
     "`GET /{phone_id}/factoryreset`. The reset clears the phone's config on Maytapi: give the "
     "phone's PhoneConfig `reapply_trigger` this resource's `fired_at` to have it sent again in "
     "the same `pulumi up`.",
-    _ACTION_INPUTS,
+    ACTION_INPUTS,
     _ACTION_OUTPUTS,
 )
 LOGOUT = Kind(
     "Logout",
     "Logs a phone's number out when `revision` changes: `GET /{phone_id}/logout`. The phone then "
     "shows a QR code until it is scanned again.",
-    _ACTION_INPUTS,
+    ACTION_INPUTS,
     _ACTION_OUTPUTS,
 )
-ACTION_INPUTS = _ACTION_INPUTS
 KINDS = (PHONE_CONFIG, REDEPLOY, FACTORY_RESET, LOGOUT)
 
 # The provider's settings, keyed like _settings.SOURCES (which gives their config keys and
-# environment variables).
+# environment variables); their defaults and bounds are the settings' own.
 SETTINGS = (
     Property("product_id", "string", "The Maytapi product id (a UUID), shown in the Maytapi console."),
     Property("api_token", "string", "The Maytapi API token, shown in the Maytapi console.", secret=True),
-    Property("base_url", "string", "The Maytapi API's base URL. Default `https://api.maytapi.com/api`."),
+    Property("base_url", "string", f"The Maytapi API's base URL. Default `{DEFAULT_BASE_URL}`."),
     Property(
         "read_timeout",
         "number",
         "Seconds to wait for an answer. An action whose answer does not come in time is not "
-        "repeated: it may have happened. Default 30.",
+        f"repeated: it may have happened. Default {DEFAULT_READ_TIMEOUT:g}.",
+    ),
+    Property(
+        "max_retries",
+        "integer",
+        "Attempts after the first for a call that met a transient fault, from 0 to "
+        f"{MAX_MAX_RETRIES}. Default {DEFAULT_MAX_RETRIES}.",
     ),
 )

@@ -36,6 +36,7 @@ export class Provider extends pulumi.ProviderResource {
         {
             resourceInputs["apiToken"] = args?.apiToken ? pulumi.secret(args.apiToken) : undefined;
             resourceInputs["baseUrl"] = args?.baseUrl;
+            resourceInputs["maxRetries"] = pulumi.output(args?.maxRetries).apply(JSON.stringify);
             resourceInputs["productId"] = args?.productId;
             resourceInputs["readTimeout"] = pulumi.output(args?.readTimeout).apply(JSON.stringify);
         }
@@ -56,6 +57,10 @@ export interface ProviderArgs {
      * The Maytapi API's base URL. Default `https://api.maytapi.com/api`. Falls back to the environment variable `MAYTAPI_BASE_URL`.
      */
     baseUrl?: pulumi.Input<string | undefined>;
+    /**
+     * Attempts after the first for a call that met a transient fault, from 0 to 100. Default 9. Falls back to the environment variable `MAYTAPI_MAX_RETRIES`.
+     */
+    maxRetries?: pulumi.Input<number | undefined>;
     /**
      * The Maytapi product id (a UUID), shown in the Maytapi console. Falls back to the environment variable `MAYTAPI_PRODUCT_ID`.
      */

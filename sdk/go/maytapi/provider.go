@@ -40,6 +40,8 @@ type providerArgs struct {
 	ApiToken *string `pulumi:"apiToken"`
 	// The Maytapi API's base URL. Default `https://api.maytapi.com/api`. Falls back to the environment variable `MAYTAPI_BASE_URL`.
 	BaseUrl *string `pulumi:"baseUrl"`
+	// Attempts after the first for a call that met a transient fault, from 0 to 100. Default 9. Falls back to the environment variable `MAYTAPI_MAX_RETRIES`.
+	MaxRetries *int `pulumi:"maxRetries"`
 	// The Maytapi product id (a UUID), shown in the Maytapi console. Falls back to the environment variable `MAYTAPI_PRODUCT_ID`.
 	ProductId *string `pulumi:"productId"`
 	// Seconds to wait for an answer. An action whose answer does not come in time is not repeated: it may have happened. Default 30. Falls back to the environment variable `MAYTAPI_READ_TIMEOUT`.
@@ -52,6 +54,8 @@ type ProviderArgs struct {
 	ApiToken pulumi.StringPtrInput
 	// The Maytapi API's base URL. Default `https://api.maytapi.com/api`. Falls back to the environment variable `MAYTAPI_BASE_URL`.
 	BaseUrl pulumi.StringPtrInput
+	// Attempts after the first for a call that met a transient fault, from 0 to 100. Default 9. Falls back to the environment variable `MAYTAPI_MAX_RETRIES`.
+	MaxRetries pulumi.IntPtrInput
 	// The Maytapi product id (a UUID), shown in the Maytapi console. Falls back to the environment variable `MAYTAPI_PRODUCT_ID`.
 	ProductId pulumi.StringPtrInput
 	// Seconds to wait for an answer. An action whose answer does not come in time is not repeated: it may have happened. Default 30. Falls back to the environment variable `MAYTAPI_READ_TIMEOUT`.

@@ -30,6 +30,17 @@ Object.defineProperty(exports, "baseUrl", {
 });
 
 /**
+ * Attempts after the first for a call that met a transient fault, from 0 to 100. Default 9. Falls back to the environment variable `MAYTAPI_MAX_RETRIES`.
+ */
+export declare const maxRetries: number | undefined;
+Object.defineProperty(exports, "maxRetries", {
+    get() {
+        return __config.getObject<number>("maxRetries");
+    },
+    enumerable: true,
+});
+
+/**
  * The Maytapi product id (a UUID), shown in the Maytapi console. Falls back to the environment variable `MAYTAPI_PRODUCT_ID`.
  */
 export declare const productId: string | undefined;

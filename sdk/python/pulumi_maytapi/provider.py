@@ -21,6 +21,7 @@ class ProviderArgs:
     def __init__(__self__, *,
                  api_token: pulumi.Input[Optional[_builtins.str]] = None,
                  base_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  product_id: pulumi.Input[Optional[_builtins.str]] = None,
                  read_timeout: pulumi.Input[Optional[_builtins.float]] = None):
         """
@@ -28,6 +29,7 @@ class ProviderArgs:
 
         :param pulumi.Input[_builtins.str] api_token: The Maytapi API token, shown in the Maytapi console. Falls back to the environment variable `MAYTAPI_API_TOKEN`.
         :param pulumi.Input[_builtins.str] base_url: The Maytapi API's base URL. Default `https://api.maytapi.com/api`. Falls back to the environment variable `MAYTAPI_BASE_URL`.
+        :param pulumi.Input[_builtins.int] max_retries: Attempts after the first for a call that met a transient fault, from 0 to 100. Default 9. Falls back to the environment variable `MAYTAPI_MAX_RETRIES`.
         :param pulumi.Input[_builtins.str] product_id: The Maytapi product id (a UUID), shown in the Maytapi console. Falls back to the environment variable `MAYTAPI_PRODUCT_ID`.
         :param pulumi.Input[_builtins.float] read_timeout: Seconds to wait for an answer. An action whose answer does not come in time is not repeated: it may have happened. Default 30. Falls back to the environment variable `MAYTAPI_READ_TIMEOUT`.
         """
@@ -35,6 +37,8 @@ class ProviderArgs:
             pulumi.set(__self__, "api_token", api_token)
         if base_url is not None:
             pulumi.set(__self__, "base_url", base_url)
+        if max_retries is not None:
+            pulumi.set(__self__, "max_retries", max_retries)
         if product_id is not None:
             pulumi.set(__self__, "product_id", product_id)
         if read_timeout is not None:
@@ -63,6 +67,18 @@ class ProviderArgs:
     @base_url.setter
     def base_url(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "base_url", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxRetries")
+    def max_retries(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Attempts after the first for a call that met a transient fault, from 0 to 100. Default 9. Falls back to the environment variable `MAYTAPI_MAX_RETRIES`.
+        """
+        return pulumi.get(self, "max_retries")
+
+    @max_retries.setter
+    def max_retries(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "max_retries", value)
 
     @_builtins.property
     @pulumi.getter(name="productId")
@@ -97,6 +113,7 @@ class Provider(pulumi.ProviderResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  api_token: pulumi.Input[Optional[_builtins.str]] = None,
                  base_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  product_id: pulumi.Input[Optional[_builtins.str]] = None,
                  read_timeout: pulumi.Input[Optional[_builtins.float]] = None,
                  __props__=None):
@@ -107,6 +124,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] api_token: The Maytapi API token, shown in the Maytapi console. Falls back to the environment variable `MAYTAPI_API_TOKEN`.
         :param pulumi.Input[_builtins.str] base_url: The Maytapi API's base URL. Default `https://api.maytapi.com/api`. Falls back to the environment variable `MAYTAPI_BASE_URL`.
+        :param pulumi.Input[_builtins.int] max_retries: Attempts after the first for a call that met a transient fault, from 0 to 100. Default 9. Falls back to the environment variable `MAYTAPI_MAX_RETRIES`.
         :param pulumi.Input[_builtins.str] product_id: The Maytapi product id (a UUID), shown in the Maytapi console. Falls back to the environment variable `MAYTAPI_PRODUCT_ID`.
         :param pulumi.Input[_builtins.float] read_timeout: Seconds to wait for an answer. An action whose answer does not come in time is not repeated: it may have happened. Default 30. Falls back to the environment variable `MAYTAPI_READ_TIMEOUT`.
         """
@@ -136,6 +154,7 @@ class Provider(pulumi.ProviderResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  api_token: pulumi.Input[Optional[_builtins.str]] = None,
                  base_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  product_id: pulumi.Input[Optional[_builtins.str]] = None,
                  read_timeout: pulumi.Input[Optional[_builtins.float]] = None,
                  __props__=None):
@@ -149,6 +168,7 @@ class Provider(pulumi.ProviderResource):
 
             __props__.__dict__["api_token"] = None if api_token is None else pulumi.Output.secret(api_token)
             __props__.__dict__["base_url"] = base_url
+            __props__.__dict__["max_retries"] = pulumi.Output.from_input(max_retries).apply(pulumi.runtime.to_json) if max_retries is not None else None
             __props__.__dict__["product_id"] = product_id
             __props__.__dict__["read_timeout"] = pulumi.Output.from_input(read_timeout).apply(pulumi.runtime.to_json) if read_timeout is not None else None
         super(Provider, __self__).__init__(

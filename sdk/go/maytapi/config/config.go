@@ -21,6 +21,11 @@ func GetBaseUrl(ctx *pulumi.Context) string {
 	return config.Get(ctx, "maytapi:baseUrl")
 }
 
+// Attempts after the first for a call that met a transient fault, from 0 to 100. Default 9. Falls back to the environment variable `MAYTAPI_MAX_RETRIES`.
+func GetMaxRetries(ctx *pulumi.Context) int {
+	return config.GetInt(ctx, "maytapi:maxRetries")
+}
+
 // The Maytapi product id (a UUID), shown in the Maytapi console. Falls back to the environment variable `MAYTAPI_PRODUCT_ID`.
 func GetProductId(ctx *pulumi.Context) string {
 	return config.Get(ctx, "maytapi:productId")

@@ -24,6 +24,11 @@ baseUrl: Optional[str]
 The Maytapi API's base URL. Default `https://api.maytapi.com/api`. Falls back to the environment variable `MAYTAPI_BASE_URL`.
 """
 
+maxRetries: Optional[int]
+"""
+Attempts after the first for a call that met a transient fault, from 0 to 100. Default 9. Falls back to the environment variable `MAYTAPI_MAX_RETRIES`.
+"""
+
 productId: Optional[str]
 """
 The Maytapi product id (a UUID), shown in the Maytapi console. Falls back to the environment variable `MAYTAPI_PRODUCT_ID`.
