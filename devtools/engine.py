@@ -77,7 +77,9 @@ def installed_cli(version: str) -> Path | None:
     return None
 
 
-def go_build(version: str, target: Path) -> None:
+def go_build(version: str, target: Path, *, with_engine: bool = True) -> None:
+    """Build into `target`: the engine (CLI, both language hosts, the exec shim) and
+    pulumi-sdkgen, or with `with_engine=False` pulumi-sdkgen alone (for a CLI found on PATH)."""
     go = shutil.which("go")
     if go is None:
         raise SetupError(
@@ -113,27 +115,19 @@ def go_build(version: str, target: Path) -> None:
     staging = target.parent / "staging"
     shutil.rmtree(staging, ignore_errors=True)
     common = ["build", "-trimpath", "-tags", "osusergo,grpcnotrace", "-ldflags", ldflags]
-    go_run(*common, "-o", str(staging / "pulumi"), "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi")
-    go_run(*common, "-o", str(staging / "pulumi-language-python"), "./langhost")
     go_run(*common, "-o", str(staging / SDKGEN), "./sdkgen")
-    # The YAML host builds in its own module, on the Pulumi version pulumi-yaml itself requires.
-    yaml_module = "github.com/pulumi/pulumi-yaml"
-    yaml_version = go_run("list", "-m", "-f", "{{.Version}}", yaml_module, module=build / "yaml").strip()
-    go_run(
-        "build",
-        "-trimpath",
-        "-tags",
-        "osusergo,grpcnotrace",
-        "-ldflags",
-        f"-X {yaml_module}/pkg/version.Version={yaml_version}",
-        "-o",
-        str(staging / "pulumi-language-yaml"),
-        f"{yaml_module}/cmd/pulumi-language-yaml",
-        module=build / "yaml",
-    )
-    # The SDK module ships the program shim that matches this version; our host runs it.
-    sdk_dir = go_run("list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi/sdk/v3").strip()
-    shutil.copy(Path(sdk_dir) / "python" / "cmd" / "pulumi-language-python-exec", staging)
+    if with_engine:
+        go_run(*common, "-o", str(staging / "pulumi"), "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi")
+        go_run(*common, "-o", str(staging / "pulumi-language-python"), "./langhost")
+        # The YAML host builds in its own module, on the Pulumi version pulumi-yaml requires.
+        yaml = "github.com/pulumi/pulumi-yaml"
+        yaml_version = go_run("list", "-m", "-f", "{{.Version}}", yaml, module=build / "yaml").strip()
+        yaml_flags = ["-ldflags", f"-X {yaml}/pkg/version.Version={yaml_version}"]
+        go_run(*common[:4], *yaml_flags, "-o", str(staging / "pulumi-language-yaml"),
+               f"{yaml}/cmd/pulumi-language-yaml", module=build / "yaml")  # fmt: skip
+        # The SDK module ships the program shim that matches this version; our host runs it.
+        sdk_dir = go_run("list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi/sdk/v3").strip()
+        shutil.copy(Path(sdk_dir) / "python" / "cmd" / "pulumi-language-python-exec", staging)
     for f in staging.iterdir():
         f.chmod(0o755)
     shutil.rmtree(target, ignore_errors=True)
@@ -169,8 +163,12 @@ def main() -> int:
         if existing is not None:
             step(f"using the installed CLI {existing}")
             source_dir = existing.resolve().parent
+            tools_dir = cache_dir(version) / "tools"
+            if not (tools_dir / SDKGEN).exists() and shutil.which("go"):
+                step(f"building {SDKGEN} into {tools_dir}")
+                go_build(version, tools_dir, with_engine=False)
         else:
-            source_dir = cache_dir(version) / "bin"
+            source_dir = tools_dir = cache_dir(version) / "bin"
             complete = all((source_dir / name).exists() for name in (*ENGINE, SDKGEN))
             if complete and cli_version(source_dir / "pulumi") == version:
                 step(f"reusing the cached engine in {source_dir}")
@@ -183,10 +181,10 @@ def main() -> int:
                     f"{source_dir / name} is missing; remove {source_dir} and run ./dev setup again."
                 )
             install(source_dir / name, name)
-        if (source_dir / SDKGEN).exists():
-            install(source_dir / SDKGEN, SDKGEN)
+        if (tools_dir / SDKGEN).exists():
+            install(tools_dir / SDKGEN, SDKGEN)
         else:
-            step(f"no {SDKGEN} beside {existing}: `./dev sdk` needs the engine built from engine/ (Go)")
+            step(f"no Go toolchain to build {SDKGEN}: `./dev sdk` and tests/test_sdk.py need it")
         write_provider_launcher()
     except SetupError as exc:
         print(f"engine setup failed: {exc}", file=sys.stderr)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from devtools import engine
 from devtools.emulator import RunningEmulator
 from devtools.stack import VENV, Project, engine_env
 from tests.conftest import Calls
@@ -24,6 +26,12 @@ pulumi.export("value", Noop("smoke", 1).value)
 def test_the_engine_is_the_cli_of_the_sdks_version() -> None:
     version = subprocess.run([VENV / "bin" / "pulumi", "version"], capture_output=True, text=True, check=True)
     assert version.stdout.strip() == "v" + importlib.metadata.version("pulumi")
+
+
+def test_setup_leaves_the_hosts_the_sdk_generator_and_the_plugin_beside_the_cli() -> None:
+    # built (or linked from a CLI on PATH), written, and installed by pip
+    names = (*engine.ENGINE, engine.SDKGEN, "pulumi-resource-pulumi-python", "pulumi-resource-maytapi")
+    assert [n for n in names if not os.access(VENV / "bin" / n, os.X_OK)] == []
 
 
 def test_a_dynamic_resource_goes_up_stays_unchanged_and_is_destroyed(

@@ -210,6 +210,7 @@ def free_port() -> int:
             },
         ),
         ("adopt", 5, {"14": ("https://hooks.example.com/maytapi/lobby", False)}),
+        ("yaml", 3, {"12": ("https://hooks.example.com/maytapi", True)}),
     ],
 )
 def test_the_readme_steps_run_each_example_by_hand(

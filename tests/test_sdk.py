@@ -1,5 +1,6 @@
 """The native provider's SDKs (sdk/): exactly what Pulumi's generators make of the schema the
-plugin serves, and each compiles with its own language's tools against the pinned Pulumi."""
+plugin serves, and each compiles with its own language's tools against the pinned Pulumi, with
+a program using it (examples/typescript, examples/go)."""
 
 from __future__ import annotations
 
@@ -102,28 +103,42 @@ def node_modules() -> Path:
     return home / "node_modules"
 
 
-def test_the_typescript_sdk_type_checks_with_tsc_against_pulumi_from_npm(
+def test_the_typescript_sdk_and_example_type_check_with_tsc_against_pulumi_from_npm(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pins = json.loads((NODE_PINS / "package.json").read_text())["devDependencies"]
     assert pins["@pulumi/pulumi"] == PULUMI_VERSION  # the SDK of the engine the project builds
     with timed(capsys, "npm ci (cached under .work/node)"):
         modules = node_modules()
+    tsc = modules / ".bin" / "tsc"
     sdk = tmp_path / "nodejs"
     shutil.copytree(SDK_DIR / "nodejs", sdk)
     (sdk / "node_modules").symlink_to(modules)
-    with timed(capsys, "tsc --noEmit of sdk/nodejs"):
-        run(modules / ".bin" / "tsc", "--project", ".", "--noEmit", cwd=sdk)
+    with timed(capsys, "tsc of sdk/nodejs"):
+        run(tsc, "--project", ".", cwd=sdk)
+    # the package as npm would publish it: the compiled bin/ with its package.json
+    shutil.copy(sdk / "package.json", sdk / "bin")
+
+    # examples/typescript, with pulumi-maytapi resolved to that package
+    example = tmp_path / "typescript"
+    shutil.copytree(ROOT / "examples" / "typescript", example)
+    (example / "node_modules").mkdir()
+    for entry in modules.iterdir():
+        (example / "node_modules" / entry.name).symlink_to(entry)
+    (example / "node_modules" / "pulumi-maytapi").symlink_to(sdk / "bin")
+    with timed(capsys, "tsc --noEmit of examples/typescript"):
+        run(tsc, "--project", ".", "--noEmit", cwd=example)
 
 
-def test_the_go_sdk_builds_and_vets_against_the_served_sdk_module(
+def test_the_go_sdk_and_example_build_and_vet_against_the_served_sdk_module(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     go = shutil.which("go")
     if go is None:
         pytest.fail("go is not on PATH: install Go >= 1.26 (https://go.dev/doc/install) to build sdk/go")
-    sdk = tmp_path / "go"
+    sdk, example = tmp_path / "go", tmp_path / "example"
     shutil.copytree(SDK_DIR / "go", sdk)
+    shutil.copytree(ROOT / "examples" / "go", example)
     env = {**os.environ, "GOFLAGS": "-mod=mod", "GOWORK": "off"}
     with timed(capsys, f"go build + go vet of sdk/go on github.com/pulumi/pulumi/sdk/v3 v{PULUMI_VERSION}"):
         # The generated go.mod asks for at least the generator's SDK; build on the pinned one.
@@ -133,3 +148,9 @@ def test_the_go_sdk_builds_and_vets_against_the_served_sdk_module(
         run(go, "mod", "tidy", cwd=sdk, env=env)
         run(go, "build", "./...", cwd=sdk, env=env)
         run(go, "vet", "./...", cwd=sdk, env=env)
+    with timed(capsys, "go build + go vet of examples/go"):
+        module = "github.com/maytapi-pulumi/maytapi-pulumi/sdk/go"
+        run(go, "mod", "edit", f"-replace={module}={sdk}", cwd=example, env=env)
+        run(go, "mod", "tidy", cwd=example, env=env)
+        run(go, "build", "./...", cwd=example, env=env)
+        run(go, "vet", "./...", cwd=example, env=env)

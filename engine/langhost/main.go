@@ -3,9 +3,10 @@
 // Upstream's language host is a Go module of its own that the module proxies reachable from
 // this project's machines do not serve, while the SDK module (gRPC contracts, serving helpers)
 // is served at every version the project pins. This host implements only what `pulumi
-// preview/up/refresh/destroy` of a project-directory program needs: Run and GetPluginInfo.
-// Every other call answers Unimplemented, which the engine treats as "not supported" and
-// skips (plugin discovery, handshake, cancel). Automation API inline programs never reach it.
+// preview/up/refresh/destroy` of a project-directory program needs: Run and GetPluginInfo,
+// and GenerateProgram (codegen.go) for the code `pulumi import` prints. Every other call
+// answers Unimplemented, which the engine treats as "not supported" and skips (plugin
+// discovery, handshake, cancel). Automation API inline programs never reach it.
 package main
 
 import (
