@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from pulumi.provider.experimental import provider as p
 
+from devtools.bench import most_in_flight
 from devtools.emulator import RunningEmulator
 from devtools.stack import VENV, Project, engine_env, write_project
 from maytapi_pulumi import __version__
@@ -564,3 +565,37 @@ def test_the_schema_declares_every_setting_with_its_variable() -> None:
     for name, source in SOURCES.items():
         assert source.env_var in variables[camel(name)]["description"]
         assert variables[camel(name)].get("secret", False) is source.secret
+
+
+def test_blocking_calls_run_off_the_event_loop_so_calls_overlap() -> None:
+    # The engine sends up to --parallel (default 4 x CPUs) operations at once; the provider
+    # must not serialize them on its event loop. Counted in the emulator's log, not timed.
+    phones = [str(n) for n in range(20, 36)]
+    with RunningEmulator(phones=phones, latency_ms=500) as emu:
+        provider = MaytapiProvider()
+        settings = {
+            "maytapi:productId": emu.product_id,
+            "maytapi:apiToken": emu.token,
+            "maytapi:baseUrl": emu.base_url,
+        }
+
+        async def create_all() -> None:
+            await provider.configure(p.ConfigureRequest(settings, {}, True, False))
+            await asyncio.gather(
+                *(
+                    provider.create(
+                        p.CreateRequest(
+                            "urn:pulumi:dev::t::maytapi:index:PhoneConfig::x",
+                            to_wire({"phoneId": phone, "webhook": HOOK, "ackDelivery": True, "adopt": False}),
+                            60,
+                            False,
+                        )
+                    )
+                    for phone in phones
+                )
+            )
+
+        asyncio.run(create_all())
+        log = emu.api_calls()
+    assert len(log) == len(phones)
+    assert most_in_flight(log) == 8  # the provider's pool, one connection per call
