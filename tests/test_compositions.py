@@ -33,11 +33,15 @@ def summary(run: CliRun) -> str:
 # -- unknown inputs -----------------------------------------------------------------------
 
 
-def unknowns_program(revision: str, webhook: str = "https://x.example.com") -> str:
+def unknowns_program(revision: str, webhook: str = "https://x.example.com", origin: str = "14") -> str:
     # Every input of every kind comes from `src`, an action created, then updated, in the same
     # run: its fired_at is unknown at each preview; nested unknowns too (reapply_trigger).
+    # `after` takes its revision from `origin`, a PhoneConfig replaced in the same run.
     return f"""
-from maytapi_pulumi import PhoneConfig, PhoneConfigArgs, Redeploy, RedeployArgs
+from maytapi_pulumi import Logout, PhoneConfig, PhoneConfigArgs, Redeploy, RedeployArgs
+origin = PhoneConfig("origin", phone_id="{origin}", webhook="https://o.example.com")
+Logout("after", phone_id="14", revision=origin.ack_delivery.apply(lambda acks: f"acks-{{acks}}"),
+       fire_on_create=False)
 src = Redeploy("src", phone_id="12", revision="{revision}")
 known = lambda value: src.fired_at.apply(lambda _: value)
 cfg = PhoneConfig("cfg", PhoneConfigArgs(phone_id=known("13"), webhook=known("{webhook}")),
@@ -55,50 +59,55 @@ def test_inputs_unknown_at_preview_of_every_kind(
 
     # preview of a first create: every input of cfg and follow unknown; no call
     preview = project.cli("preview")
-    assert "+ 4 to create" in summary(preview)
+    assert "+ 6 to create" in summary(preview)
     assert calls.take() == []
 
     # up: each resource once, with what the program resolves to
     project.cli("up", "--yes")
-    assert writes(calls.take()) == [("GET", "/12/redeploy"), ("GET", "/13/redeploy"), ("POST", "/13/config")]
-    assert state(emu, "12", "13", "14") == {
-        "12": DEFAULT,
-        "13": ("https://x.example.com", True),
-        "14": DEFAULT,
-    }
+    assert writes(calls.take()) == [
+        ("GET", "/12/redeploy"), ("GET", "/13/redeploy"), ("POST", "/13/config"), ("POST", "/14/config")
+    ]  # fmt: skip
+    hook_x, hook_o = ("https://x.example.com", True), ("https://o.example.com", False)
+    assert state(emu, "12", "13", "14") == {"12": DEFAULT, "13": hook_x, "14": hook_o}
 
     # no-op up: nothing to do, no call
-    assert "4 unchanged" in summary(project.cli("up", "--yes"))
+    assert "6 unchanged" in summary(project.cli("up", "--yes"))
     assert calls.take() == []
 
-    # src updated: at preview its outputs are unknown again, so cfg may be replaced (its
-    # phone_id is unknown) and follow may fire; 0 calls
-    project.write_program(unknowns_program("2"))
+    # src updated and origin replaced: at preview src's outputs are unknown again, so cfg may
+    # be replaced (its phone_id is unknown) and follow may fire. The engine previews a
+    # replacement's outputs from its checked inputs (defaults included), so after's revision
+    # is known and unchanged. 0 calls
+    project.write_program(unknowns_program("2", origin="12"))
     preview = project.cli("preview", "--diff")
-    assert "+-1 to replace" in summary(preview) and "~ 2 to update" in summary(preview)
+    assert "+-2 to replace" in summary(preview) and "~ 2 to update" in summary(preview)
     assert 'phone_id           : "13" => [unknown]' in preview.stdout
     assert 'revision        : "2026' in preview.stdout
     assert calls.take() == []
-    # the up applies what they resolve to: the same phone, so cfg is only sent again (its
-    # reapply_trigger changed) and follow fires once: 3 calls, no replace, no reset
+    # the up applies what they resolve to: cfg keeps its phone, so it is only sent again (its
+    # reapply_trigger changed); follow fires once; after's revision resolves to the same
+    # value (no call); origin writes 12 and restores 14
     up = project.cli("up", "--yes")
-    assert "3 updated" in summary(up) and "replace" not in summary(up)
-    assert writes(calls.take()) == [("GET", "/12/redeploy"), ("GET", "/13/redeploy"), ("POST", "/13/config")]
-    assert state(emu, "12", "13") == {"12": DEFAULT, "13": ("https://x.example.com", True)}
+    assert "~ 3 updated" in summary(up) and "+-1 replaced" in summary(up)
+    assert writes(calls.take()) == [
+        ("GET", "/12/redeploy"), ("GET", "/13/redeploy"),
+        ("POST", "/12/config"), ("POST", "/13/config"), ("POST", "/14/config"),
+    ]  # fmt: skip
+    assert state(emu, "12", "13", "14") == {"12": hook_o, "13": hook_x, "14": DEFAULT}
 
     # a value that is bad once known passes the preview and fails the up naming the property,
     # before cfg writes anything: only the actions whose inputs are valid fire
-    project.write_program(unknowns_program("3", webhook="ftp://x.example.com"))
+    project.write_program(unknowns_program("3", webhook="ftp://x.example.com", origin="12"))
     project.cli("preview")
     assert calls.take() == []
     up = project.cli("up", "--yes", check=False)
     assert up.returncode != 0 and "webhook" in up.output and "only http(s) is allowed" in up.output
-    assert ("GET", "/12/redeploy") in calls.take()
-    assert state(emu, "13") == {"13": ("https://x.example.com", True)}
+    assert writes(calls.take()) == [("GET", "/12/redeploy")]
+    assert state(emu, "12", "13", "14") == {"12": hook_o, "13": hook_x, "14": DEFAULT}
 
-    # destroy: cfg restores the product default; the actions make no call
+    # destroy: each PhoneConfig restores the product default; the actions make no call
     project.cli("destroy", "--yes")
-    assert calls.take() == [("POST", "/13/config")]
+    assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config")]
     assert state(emu, "12", "13", "14") == {"12": DEFAULT, "13": DEFAULT, "14": DEFAULT}
 
 

@@ -40,7 +40,9 @@ class Claims:
     def of_engine(cls, engine_pid: int, engine_address: str, root: Path | None = None) -> Claims:
         """The claims of the deployment run by the engine `engine_pid` serving at `engine_address`.
         Registries of engines that have exited are removed on the way."""
-        root = root or Path(tempfile.gettempdir()) / _ROOT_NAME
+        # One root per user: another user's engines are none of ours, and their files not ours to remove.
+        user = os.getuid() if hasattr(os, "getuid") else os.getlogin()
+        root = root or Path(tempfile.gettempdir()) / f"{_ROOT_NAME}-{user}"
         root.mkdir(mode=0o700, exist_ok=True)
         name = f"{engine_pid}-{hashlib.sha256(engine_address.encode()).hexdigest()[:16]}"
         for stale in root.iterdir():
