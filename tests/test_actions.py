@@ -5,17 +5,15 @@ the three, counted in the emulator's call log."""
 from __future__ import annotations
 
 import datetime
-import json
 import time
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from devtools.emulator import RunningEmulator
-from devtools.stack import CliRun, Project
+from devtools.stack import Project
 from maytapi_pulumi import _actions
-from tests.conftest import TOKEN, Calls, install_provider_from_another_release
+from tests.conftest import TOKEN, Calls, failed, install_provider_from_another_release, stack_outputs, summary
 
 KINDS = [("Redeploy", "redeploy"), ("FactoryReset", "factoryreset"), ("Logout", "logout")]
 HOOK = "https://hooks.example.com/maytapi"
@@ -31,22 +29,6 @@ for name in ("phone_id", "revision", "fired", "fired_at", "message"):
 """
 
 
-def outputs(project: Project) -> dict[str, Any]:
-    shown: dict[str, Any] = json.loads(project.cli("stack", "output", "--json").stdout)
-    return shown
-
-
-def summary(run: CliRun) -> str:
-    """The resource counts the command printed last (an `up` prints its preview's first)."""
-    return " ".join(run.stdout.rsplit("Resources:", 1)[1].split("Duration:")[0].split())
-
-
-def failed(project: Project, *args: str) -> str:
-    run = project.cli(*args, check=False)
-    assert run.returncode != 0, run.output
-    return run.output
-
-
 @pytest.mark.parametrize(("kind", "endpoint"), KINDS)
 def test_fires_on_create_and_on_each_revision_change_only(
     make_project: Callable[..., Project], calls: Calls, kind: str, endpoint: str
@@ -58,7 +40,7 @@ def test_fires_on_create_and_on_each_revision_change_only(
     assert calls.take() == []
     project.cli("up", "--yes")
     assert calls.take() == [("GET", f"/12/{endpoint}")]
-    out = outputs(project)
+    out = stack_outputs(project)
     assert out["fired"] is True and out["revision"] == "r1" and out["phone_id"] == "12"
     assert datetime.datetime.fromisoformat(str(out["fired_at"])).tzinfo is not None
     assert project.resources(f":{kind}")[0]["type"] == f"pulumi-python:dynamic/maytapi:{kind}"
@@ -79,7 +61,7 @@ def test_fires_on_create_and_on_each_revision_change_only(
     assert calls.take() == []
     assert summary(project.cli("up", "--yes")) == "~ 1 updated 1 unchanged"
     assert calls.take() == [("GET", f"/12/{endpoint}")]
-    assert outputs(project)["revision"] == "r2"
+    assert stack_outputs(project)["revision"] == "r2"
 
     # phone_id changed: fires on the new phone
     project.write_program(action_program(kind, phone_id="13", revision='"r2"'))
@@ -98,12 +80,12 @@ def test_fire_on_create_false_records_the_revision_without_a_call(
     project = make_project(action_program(kind, revision="1", extra=", fire_on_create=False"))
     project.cli("up", "--yes")
     assert calls.take() == []
-    out = outputs(project)
+    out = stack_outputs(project)
     assert out["fired"] is False and out.get("fired_at") is None and out["revision"] == 1
     project.write_program(action_program(kind, revision="2", extra=", fire_on_create=False"))
     project.cli("up", "--yes")
     assert calls.take() == [("GET", f"/12/{endpoint}")]
-    assert outputs(project)["fired"] is True and outputs(project)["revision"] == 2
+    assert stack_outputs(project)["fired"] is True and stack_outputs(project)["revision"] == 2
 
 
 def linked_program(kind: str, webhook: str) -> str:
@@ -155,7 +137,7 @@ def test_a_failed_call_fails_the_up_and_the_next_up_fires_again(
     assert project.resources(f":{kind}")[0]["outputs"]["revision"] == "r1"
     project.cli("up", "--yes")
     assert calls.take() == [("GET", f"/12/{endpoint}")]
-    assert outputs(project)["revision"] == "r2"
+    assert stack_outputs(project)["revision"] == "r2"
 
 
 @pytest.mark.parametrize(("kind", "endpoint"), KINDS)

@@ -8,26 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from devtools.emulator import RunningEmulator
-from devtools.stack import CliRun, Project
-from tests.conftest import Calls
+from devtools.stack import Project
+from tests.conftest import Calls, phones, summary
 
 A, B = "https://a.example.com/hook", "https://b.example.com/hook"
 DEFAULT = ("", False)
 STATUS = ("GET", "/13/status")
 
 
-def state(emu: RunningEmulator, *phones: str) -> dict[str, tuple[str, bool]]:
-    """Each phone's webhook and ack_delivery as the emulator holds them."""
-    return {p: (emu.phone(p)["webhook"], emu.phone(p)["ack_delivery"]) for p in phones}
-
-
 def writes(calls: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The calls without the readiness polls of a Redeploy that waits (their number varies)."""
     return sorted(c for c in calls if c != STATUS)
-
-
-def summary(run: CliRun) -> str:
-    return run.stdout.rsplit("Resources:", 1)[1]
 
 
 # -- unknown inputs -----------------------------------------------------------------------
@@ -68,7 +59,7 @@ def test_inputs_unknown_at_preview_of_every_kind(
         ("GET", "/12/redeploy"), ("GET", "/13/redeploy"), ("POST", "/13/config"), ("POST", "/14/config")
     ]  # fmt: skip
     hook_x, hook_o = ("https://x.example.com", True), ("https://o.example.com", False)
-    assert state(emu, "12", "13", "14") == {"12": DEFAULT, "13": hook_x, "14": hook_o}
+    assert phones(emu, "12", "13", "14") == {"12": DEFAULT, "13": hook_x, "14": hook_o}
 
     # no-op up: nothing to do, no call
     assert "6 unchanged" in summary(project.cli("up", "--yes"))
@@ -93,7 +84,7 @@ def test_inputs_unknown_at_preview_of_every_kind(
         ("GET", "/12/redeploy"), ("GET", "/13/redeploy"),
         ("POST", "/12/config"), ("POST", "/13/config"), ("POST", "/14/config"),
     ]  # fmt: skip
-    assert state(emu, "12", "13", "14") == {"12": hook_o, "13": hook_x, "14": DEFAULT}
+    assert phones(emu, "12", "13", "14") == {"12": hook_o, "13": hook_x, "14": DEFAULT}
 
     # a value that is bad once known passes the preview and fails the up naming the property,
     # before cfg writes anything: only the actions whose inputs are valid fire
@@ -103,12 +94,12 @@ def test_inputs_unknown_at_preview_of_every_kind(
     up = project.cli("up", "--yes", check=False)
     assert up.returncode != 0 and "webhook" in up.output and "only http(s) is allowed" in up.output
     assert writes(calls.take()) == [("GET", "/12/redeploy")]
-    assert state(emu, "12", "13", "14") == {"12": hook_o, "13": hook_x, "14": DEFAULT}
+    assert phones(emu, "12", "13", "14") == {"12": hook_o, "13": hook_x, "14": DEFAULT}
 
     # destroy: each PhoneConfig restores the product default; the actions make no call
     project.cli("destroy", "--yes")
     assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config")]
-    assert state(emu, "12", "13", "14") == {"12": DEFAULT, "13": DEFAULT, "14": DEFAULT}
+    assert phones(emu, "12", "13", "14") == {"12": DEFAULT, "13": DEFAULT, "14": DEFAULT}
 
 
 # -- phones that change hands -------------------------------------------------------------
@@ -139,7 +130,7 @@ def test_phones_that_change_hands_keep_the_config_the_program_declares(
     assert calls.take() == []
     assert "+-2 replaced" in summary(project.cli("up", "--yes"))
     assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config")]
-    assert state(emu, "12", "13") == {"12": (B, False), "13": (A, False)}
+    assert phones(emu, "12", "13") == {"12": (B, False), "13": (A, False)}
     assert "3 unchanged" in summary(project.cli("up", "--yes"))
     assert calls.take() == []
 
@@ -148,14 +139,14 @@ def test_phones_that_change_hands_keep_the_config_the_program_declares(
                           f'PhoneConfig("b2", phone_id="12", webhook="{B}")\n')  # fmt: skip
     project.cli("up", "--yes")
     assert calls.take() == [("POST", "/12/config")]
-    assert state(emu, "12", "13") == {"12": (B, False), "13": (A, False)}
+    assert phones(emu, "12", "13") == {"12": (B, False), "13": (A, False)}
 
     # move into a component (a new URN): 1 POST, no reset
     project.write_program(HANDS + f'Line("a", phone_id="13", webhook="{A}")\n'
                           f'PhoneConfig("b2", phone_id="12", webhook="{B}")\n')  # fmt: skip
     project.cli("up", "--yes")
     assert calls.take() == [("POST", "/13/config")]
-    assert state(emu, "12", "13") == {"12": (B, False), "13": (A, False)}
+    assert phones(emu, "12", "13") == {"12": (B, False), "13": (A, False)}
 
     # out of the component again, and on to another phone at the same time: 1 POST on 14,
     # then the old one's delete resets 13, which nobody declares any more
@@ -163,7 +154,7 @@ def test_phones_that_change_hands_keep_the_config_the_program_declares(
                           f'PhoneConfig("b2", phone_id="12", webhook="{B}")\n')  # fmt: skip
     project.cli("up", "--yes")
     assert calls.take() == [("POST", "/14/config"), ("POST", "/13/config")]
-    assert state(emu, "12", "13", "14") == {"12": (B, False), "13": DEFAULT, "14": (A, False)}
+    assert phones(emu, "12", "13", "14") == {"12": (B, False), "13": DEFAULT, "14": (A, False)}
 
     # two resources declaring one phone: refused at preview and at up, naming both; no call
     two = HANDS + f'PhoneConfig("a", phone_id="14", webhook="{A}")\n' \
@@ -174,12 +165,12 @@ def test_phones_that_change_hands_keep_the_config_the_program_declares(
         assert run.returncode != 0
         assert "phone 12 is declared by both PhoneConfig 'b2' and PhoneConfig 'c'" in run.output
     assert calls.take() == []
-    assert state(emu, "12", "13", "14") == {"12": (B, False), "13": DEFAULT, "14": (A, False)}
+    assert phones(emu, "12", "13", "14") == {"12": (B, False), "13": DEFAULT, "14": (A, False)}
 
     # destroy: each phone restored once
     project.cli("destroy", "--yes")
     assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/14/config")]
-    assert state(emu, "12", "13", "14") == {"12": DEFAULT, "13": DEFAULT, "14": DEFAULT}
+    assert phones(emu, "12", "13", "14") == {"12": DEFAULT, "13": DEFAULT, "14": DEFAULT}
 
 
 def test_two_phone_ids_known_only_at_up_that_collide_fail_naming_both(
@@ -195,7 +186,7 @@ PhoneConfig("b", phone_id=src.fired_at.apply(lambda _: 12), webhook="{B}")
     run = project.cli("up", "--yes", check=False)
     assert "phone 12 is declared by both PhoneConfig 'a' and PhoneConfig 'b'" in run.output
     assert calls.take() == []
-    assert state(emu, "12") == {"12": DEFAULT}
+    assert phones(emu, "12") == {"12": DEFAULT}
 
 
 # -- phones that vanish -------------------------------------------------------------------
@@ -240,7 +231,7 @@ def test_a_phone_removed_from_the_product(
     project.cli("destroy", "--yes")
     assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/14/config")]
     assert project.resources(":PhoneConfig") == [] and project.resources(":Logout") == []
-    assert state(emu, "12") == {"12": DEFAULT}
+    assert phones(emu, "12") == {"12": DEFAULT}
 
     # get of a missing phone fails naming it, at preview
     project.write_program('from maytapi_pulumi import PhoneConfig\nPhoneConfig.get("missing", "14")\n')

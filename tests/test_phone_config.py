@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from devtools.emulator import RunningEmulator
-from devtools.stack import CliRun, Project
+from devtools.stack import Project
 from maytapi_pulumi._phone_config import PhoneConfigProvider
-from tests.conftest import TOKEN, Calls, install_provider_from_another_release
+from tests.conftest import TOKEN, Calls, failed, install_provider_from_another_release, stack_outputs, summary
 
 TYPE = "pulumi-python:dynamic/maytapi:PhoneConfig"
 HOOK = "https://hooks.example.com/maytapi"
@@ -31,22 +30,6 @@ pulumi.export("ack_delivery", cfg.ack_delivery)
 """
 
 
-def outputs(project: Project) -> dict[str, Any]:
-    shown: dict[str, Any] = json.loads(project.cli("stack", "output", "--json", "--show-secrets").stdout)
-    return shown
-
-
-def summary(run: CliRun) -> str:
-    """The resource counts the command printed last (an `up` prints its preview's first)."""
-    return " ".join(run.stdout.rsplit("Resources:", 1)[1].split("Duration:")[0].split())
-
-
-def failed(project: Project, *args: str) -> str:
-    run = project.cli(*args, check=False)
-    assert run.returncode != 0, run.output
-    return run.output
-
-
 def test_lifecycle_create_noop_update_refresh_replace_destroy(
     make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
 ) -> None:
@@ -58,7 +41,7 @@ def test_lifecycle_create_noop_update_refresh_replace_destroy(
     assert calls.take() == []
     assert summary(project.cli("up", "--yes")) == "+ 2 created"
     assert calls.take() == [post12]
-    assert outputs(project) == {"phone_id": "12", "webhook": HOOK, "ack_delivery": True}
+    assert stack_outputs(project) == {"phone_id": "12", "webhook": HOOK, "ack_delivery": True}
     assert emu.phone("12")["webhook"] == HOOK and emu.phone("12")["ack_delivery"] is True
     assert [r["id"] for r in project.resources(":PhoneConfig")] == ["12"]
     assert project.resources(":PhoneConfig")[0]["type"] == TYPE
@@ -126,7 +109,7 @@ def test_adopting_a_configured_phone_reads_it_and_writes_nothing(
     project = make_project(program(extra=", adopt=True"))
     assert summary(project.cli("up", "--yes")) == "+ 2 created"
     assert calls.take() == [("GET", "/12/config")]
-    assert outputs(project) == {"phone_id": "12", "webhook": HOOK, "ack_delivery": True}
+    assert stack_outputs(project) == {"phone_id": "12", "webhook": HOOK, "ack_delivery": True}
     # managed from now on: nothing to do, then a normal update writes
     assert summary(project.cli("up", "--yes")) == "2 unchanged"
     assert calls.take() == []
@@ -165,7 +148,7 @@ pulumi.export("ack_delivery", existing.ack_delivery)
     project.cli("up", "--yes")
     # read once in the preview, once in the update
     assert calls.take() == [("GET", "/14/config")] * 2
-    assert outputs(project) == {"webhook": HOOK, "ack_delivery": False}
+    assert stack_outputs(project) == {"webhook": HOOK, "ack_delivery": False}
     assert project.resources(":PhoneConfig")[0]["external"] is True
     project.cli("destroy", "--yes")
     assert calls.take() == []

@@ -6,20 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from devtools.emulator import RunningEmulator
-from devtools.stack import CliRun, Project
-from tests.conftest import Calls
+from devtools.stack import Project
+from tests.conftest import Calls, phones, summary
 
 A, B, C = "https://a.example.com/hook", "https://b.example.com/hook", "https://c.example.com/hook"
 DEFAULT = ("", False)
 URN = "urn:pulumi:dev::maytapi-test::pulumi-python:dynamic/maytapi:PhoneConfig::"
-
-
-def state(emu: RunningEmulator, *phones: str) -> dict[str, tuple[str, bool]]:
-    return {p: (emu.phone(p)["webhook"], emu.phone(p)["ack_delivery"]) for p in phones}
-
-
-def summary(run: CliRun) -> str:
-    return run.stdout.rsplit("Resources:", 1)[1]
 
 
 def two(a: str = "", b: str = "", hook_a: str = A, hook_b: str = B, name_a: str = "a") -> str:
@@ -42,7 +34,7 @@ def test_options_and_flags_on_one_stack(
     project.write_program(two(a='ignore_changes=["webhook"]', hook_a=C))
     assert "3 unchanged" in summary(project.cli("up", "--yes"))
     assert calls.take() == []
-    assert state(emu, "12") == {"12": (A, False)}
+    assert phones(emu, "12") == {"12": (A, False)}
 
     # aliases: a renamed with an alias to its old name is the same resource: no call
     project.write_program(two(a='aliases=[pulumi.Alias(name="a")]', name_a="a2"))
@@ -53,7 +45,7 @@ def test_options_and_flags_on_one_stack(
     project.write_program(two(a='aliases=[pulumi.Alias(name="a")]', name_a="a2", hook_a=C, hook_b=C))
     project.cli("up", "--yes", "--target", URN + "b")
     assert calls.take() == [("POST", "/13/config")]
-    assert state(emu, "12", "13") == {"12": (A, False), "13": (C, False)}
+    assert phones(emu, "12", "13") == {"12": (A, False), "13": (C, False)}
 
     # preview --refresh reads each phone once and shows the drift; up --refresh reads them in
     # its preview and again in the update, then writes only the drifted one
@@ -67,7 +59,7 @@ def test_options_and_flags_on_one_stack(
     assert sorted(calls.take()) == [("GET", "/12/config")] * 2 + [("GET", "/13/config")] * 2 + [
         ("POST", "/13/config")
     ]
-    assert state(emu, "12", "13") == {"12": (A, False), "13": (C, False)}
+    assert phones(emu, "12", "13") == {"12": (A, False), "13": (C, False)}
 
     # protect: destroy refuses, no call
     project.write_program(two(name_a="a2", b="protect=True", hook_b=C))
@@ -80,7 +72,7 @@ def test_options_and_flags_on_one_stack(
     project.cli("state", "unprotect", URN + "b", "--yes")
     project.cli("state", "delete", URN + "b", "--yes")
     assert calls.take() == []
-    assert state(emu, "13") == {"13": (C, False)}
+    assert phones(emu, "13") == {"13": (C, False)}
 
     # retain_on_delete: a resource that leaves the program is forgotten, the phone untouched
     project.write_program(two(name_a="a2", a="retain_on_delete=True").split('PhoneConfig("b"')[0])
@@ -90,7 +82,7 @@ def test_options_and_flags_on_one_stack(
     project.cli("up", "--yes")
     assert calls.take() == []
     assert project.resources(":PhoneConfig") == []
-    assert state(emu, "12", "13") == {"12": (A, False), "13": (C, False)}
+    assert phones(emu, "12", "13") == {"12": (A, False), "13": (C, False)}
 
 
 def swap(phone_a: str, phone_b: str, opts: str) -> str:
@@ -119,7 +111,7 @@ def test_delete_before_replace_swaps_phones_with_each_reset_before_the_write(
         ("POST", "/13/config"),
     ]
     assert [c["json"]["webhook"] for c in emu.api_calls()[-4:-2]] == ["", ""]
-    assert state(emu, "12", "13") == {"12": (B, False), "13": (A, False)}
+    assert phones(emu, "12", "13") == {"12": (B, False), "13": (A, False)}
 
 
 def test_replace_on_changes_has_no_effect_on_dynamic_resources(
@@ -135,4 +127,4 @@ def test_replace_on_changes_has_no_effect_on_dynamic_resources(
     assert "~ 1 to update" in summary(preview) and "replace" not in summary(preview)
     project.cli("up", "--yes")
     assert calls.take() == [("POST", "/12/config")]
-    assert state(emu, "12") == {"12": (C, False)}
+    assert phones(emu, "12") == {"12": (C, False)}
