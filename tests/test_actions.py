@@ -29,47 +29,65 @@ for name in ("phone_id", "revision", "fired", "fired_at", "message"):
 """
 
 
-@pytest.mark.parametrize(("kind", "endpoint"), KINDS)
-def test_fires_on_create_and_on_each_revision_change_only(
-    make_project: Callable[..., Project], calls: Calls, kind: str, endpoint: str
-) -> None:
-    project = make_project(action_program(kind))
+def all_kinds_program(phones: tuple[str, str, str] = ("12", "13", "14"), revision: str = "r1") -> str:
+    """One resource of each kind, each on its own phone: one stack runs the three lifecycles."""
+    lines = ["import pulumi", "from maytapi_pulumi import FactoryReset, Logout, Redeploy"]
+    for (kind, _), phone in zip(KINDS, phones, strict=True):
+        lines += [
+            f'{kind.lower()} = {kind}("{kind.lower()}", phone_id="{phone}", revision="{revision}")',
+            f'pulumi.export("{kind}", {{n: getattr({kind.lower()}, n) for n in ("phone_id", "revision", "fired", "fired_at")}})',
+        ]
+    return "\n".join(lines) + "\n"
 
-    # create, fire_on_create defaults to True: one call
-    assert summary(project.cli("preview")) == "+ 2 to create"
+
+def fired(phones: tuple[str, str, str]) -> list[tuple[str, str]]:
+    return sorted(("GET", f"/{phone}/{endpoint}") for (_, endpoint), phone in zip(KINDS, phones, strict=True))
+
+
+def test_each_kind_fires_on_create_and_on_each_revision_change_only(
+    make_project: Callable[..., Project], calls: Calls
+) -> None:
+    project = make_project(all_kinds_program())
+
+    # create, fire_on_create defaults to True: one call each
+    assert summary(project.cli("preview")) == "+ 4 to create"
     assert calls.take() == []
     project.cli("up", "--yes")
-    assert calls.take() == [("GET", f"/12/{endpoint}")]
-    out = stack_outputs(project)
-    assert out["fired"] is True and out["revision"] == "r1" and out["phone_id"] == "12"
-    assert datetime.datetime.fromisoformat(str(out["fired_at"])).tzinfo is not None
-    assert project.resources(f":{kind}")[0]["type"] == f"pulumi-python:dynamic/maytapi:{kind}"
+    assert sorted(calls.take()) == fired(("12", "13", "14"))
+    for kind, _ in KINDS:
+        out = stack_outputs(project)[kind]
+        assert out["fired"] is True and out["revision"] == "r1"
+        assert datetime.datetime.fromisoformat(str(out["fired_at"])).tzinfo is not None
+        assert project.resources(f":{kind}")[0]["type"] == f"pulumi-python:dynamic/maytapi:{kind}"
 
     # revision unchanged: nothing, also when the package was upgraded in between
-    assert summary(project.cli("up", "--yes")) == "2 unchanged"
-    install_provider_from_another_release(
-        project, f"pulumi-python:dynamic/maytapi:{kind}", getattr(_actions, f"{kind}Provider")()
-    )
-    assert summary(project.cli("up", "--yes")) == "2 unchanged"
+    assert summary(project.cli("up", "--yes")) == "4 unchanged"
+    for kind, _ in KINDS:
+        provider = getattr(_actions, f"{kind}Provider")()
+        install_provider_from_another_release(project, f"pulumi-python:dynamic/maytapi:{kind}", provider)
+    assert summary(project.cli("up", "--yes")) == "4 unchanged"
     assert calls.take() == []
 
-    # revision changed: preview --diff shows an update because of `revision`; up fires once
-    project.write_program(action_program(kind, revision='"r2"'))
+    # revision changed: preview --diff shows an update because of `revision`; up fires once each
+    project.write_program(all_kinds_program(revision="r2"))
     preview = project.cli("preview", "--diff")
-    assert summary(preview) == "~ 1 to update 1 unchanged"
-    assert "~ revision" in preview.stdout and '"r1" => "r2"' in preview.stdout
+    assert summary(preview) == "~ 3 to update 1 unchanged"
+    for kind, _ in KINDS:
+        # from this resource's URN to the next resource's: its own properties
+        shown = preview.stdout.split(f"maytapi:{kind}: (update)", 1)[1].split("::pulumi-python:", 2)[1]
+        assert "~ revision" in shown and '"r1" => "r2"' in shown
     assert calls.take() == []
-    assert summary(project.cli("up", "--yes")) == "~ 1 updated 1 unchanged"
-    assert calls.take() == [("GET", f"/12/{endpoint}")]
-    assert stack_outputs(project)["revision"] == "r2"
+    assert summary(project.cli("up", "--yes")) == "~ 3 updated 1 unchanged"
+    assert sorted(calls.take()) == fired(("12", "13", "14"))
+    assert {stack_outputs(project)[kind]["revision"] for kind, _ in KINDS} == {"r2"}
 
     # phone_id changed: fires on the new phone
-    project.write_program(action_program(kind, phone_id="13", revision='"r2"'))
-    assert summary(project.cli("up", "--yes")) == "~ 1 updated 1 unchanged"
-    assert calls.take() == [("GET", f"/13/{endpoint}")]
+    project.write_program(all_kinds_program(phones=("13", "14", "12"), revision="r2"))
+    assert summary(project.cli("up", "--yes")) == "~ 3 updated 1 unchanged"
+    assert sorted(calls.take()) == fired(("13", "14", "12"))
 
     # destroy: an action cannot be undone, nothing is called
-    assert summary(project.cli("destroy", "--yes")) == "- 2 deleted"
+    assert summary(project.cli("destroy", "--yes")) == "- 4 deleted"
     assert calls.take() == []
 
 
