@@ -21,7 +21,8 @@ class PhoneConfigArgs:
 
     phone_id: pulumi.Input[str | int]
     """The phone's Maytapi id (digits, e.g. ``"12"`` or ``12``). Changing it replaces the
-    resource: the new phone is configured, the old one restored to the product default."""
+    resource: the new phone is configured, the old one restored to the product default unless
+    another resource wrote it in the same run. One PhoneConfig per phone in a program."""
 
     webhook: pulumi.Input[str] | None = None
     """Where Maytapi delivers this phone's messages and acks: an absolute ``https://`` URL of at
