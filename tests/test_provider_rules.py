@@ -204,6 +204,11 @@ def test_claims_are_shared_by_the_plugins_of_one_engine_and_stale_ones_are_remov
     stale.claim("p", "12")
     Claims.of_engine(os.getpid(), "127.0.0.1:3", root=tmp_path)
     assert not stale.directory.exists() and ours.directory.exists()
+    # so is one whose pid now names another process (another start time)
+    reused = tmp_path / f"{os.getpid()}-1-0123456789abcdef"
+    reused.mkdir()
+    Claims.of_engine(os.getpid(), "127.0.0.1:3", root=tmp_path)
+    assert not reused.exists() and ours.directory.exists()
 
 
 def test_two_resources_may_not_declare_one_phone() -> None:

@@ -11,8 +11,10 @@ deployment, and a delete of a claimed phone makes no call.
 
 Claims are files, not memory: the resources of one deployment may be served by several
 provider processes (the dynamic provider and the native one are separate plugins of the same
-engine). A deployment is named by its engine: the plugins' parent process and the engine's
-address, which every plugin receives as its first argument.
+engine). A deployment is named by its engine: the plugins' parent process (its pid and start
+time) and the engine's address, which every plugin receives as its first argument. A plugin
+must therefore be the engine's child: a launcher script must `exec` it. Registries whose
+engine has exited are removed by the next one opened on the machine.
 """
 
 from __future__ import annotations
@@ -44,11 +46,10 @@ class Claims:
         user = os.getuid() if hasattr(os, "getuid") else os.getlogin()
         root = root or Path(tempfile.gettempdir()) / f"{_ROOT_NAME}-{user}"
         root.mkdir(mode=0o700, exist_ok=True)
-        name = f"{engine_pid}-{hashlib.sha256(engine_address.encode()).hexdigest()[:16]}"
-        for stale in root.iterdir():
-            pid = stale.name.split("-", 1)[0]
-            if stale.name != name and pid.isdigit() and not _alive(int(pid)):
-                shutil.rmtree(stale, ignore_errors=True)
+        name = _name(engine_pid, engine_address)
+        for registry in root.iterdir():
+            if registry.name != name and _stale(registry.name):
+                shutil.rmtree(registry, ignore_errors=True)
         directory = root / name
         directory.mkdir(mode=0o700, exist_ok=True)
         return cls(directory)
@@ -64,14 +65,31 @@ class Claims:
         return self._path(product_id, phone_id).exists()
 
 
-def _alive(pid: int) -> bool:
+def _name(pid: int, engine_address: str) -> str:
+    """A registry's name: the engine's pid and start time (so a reused pid is another engine),
+    then a digest of its address."""
+    return f"{pid}-{_started(pid)}-{hashlib.sha256(engine_address.encode()).hexdigest()[:16]}"
+
+
+def _stale(name: str) -> bool:
+    """Whether a registry's engine has exited (or its pid now names another process)."""
+    pid, started, *_ = [*name.split("-"), "", ""]
+    return pid.isdigit() and (started == "gone" or started != _started(int(pid)))
+
+
+def _started(pid: int) -> str:
+    """When the process started ("gone" once it has exited); Linux tells, elsewhere "" (alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return False
+        return "gone"
     except PermissionError:
-        return True
-    return True
+        pass
+    try:
+        # Field 22 of /proc/<pid>/stat, counted after the command name (which may hold spaces).
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
 
 
 class Declarations:
