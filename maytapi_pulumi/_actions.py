@@ -94,10 +94,10 @@ class _ActionResource(Resource):
     """The revision the action last fired for (or was recorded at, with ``fire_on_create=False``)."""
     fired: pulumi.Output[bool]
     """Whether the action was called for this revision."""
-    fired_at: pulumi.Output[str | None]
-    """When it was last called (UTC, ISO 8601), or ``None``."""
-    message: pulumi.Output[str | None]
-    """Maytapi's message from the last call, if it sent one."""
+    fired_at: pulumi.Output[str]
+    """When it was last called (UTC, ISO 8601), or ``""`` if it never was."""
+    message: pulumi.Output[str]
+    """Maytapi's message from the last call, or ``""``."""
 
     def __init__(
         self,

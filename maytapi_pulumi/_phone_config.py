@@ -115,8 +115,8 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
 
     phone_id: pulumi.Output[str]
     """The phone's id, as digits."""
-    webhook: pulumi.Output[str | None]
-    """The phone's own webhook as Maytapi reports it; ``None`` when the product's is used."""
+    webhook: pulumi.Output[str]
+    """The phone's own webhook as Maytapi reports it; ``""`` when the product's is used."""
     ack_delivery: pulumi.Output[bool]
     """Whether delivery acks are posted, as Maytapi reports it."""
 

@@ -99,7 +99,7 @@ def test_fire_on_create_false_records_the_revision_without_a_call(
     project.cli("up", "--yes")
     assert calls.take() == []
     out = stack_outputs(project)
-    assert out["fired"] is False and out.get("fired_at") is None and out["revision"] == 1
+    assert out["fired"] is False and out["fired_at"] == "" and out["revision"] == 1
     project.write_program(action_program(kind, revision="2", extra=", fire_on_create=False"))
     project.cli("up", "--yes")
     assert calls.take() == [("GET", f"/12/{endpoint}")]

@@ -238,3 +238,34 @@ def test_a_phone_removed_from_the_product(
     preview = project.cli("preview", check=False)
     assert preview.returncode != 0 and "phone 14 does not exist in this Maytapi product" in preview.output
     assert calls.take() == [("GET", "/14/config")]
+
+
+RESET_PATTERN = """
+import pulumi
+from maytapi_pulumi import FactoryReset, PhoneConfig
+reset = FactoryReset("spare-reset", phone_id="13", revision=REVISION, fire_on_create=False)
+spare = PhoneConfig("spare", phone_id="13", webhook="https://hooks.example.com/spare",
+                    reapply_trigger=reset.fired_at)
+bare = PhoneConfig("bare", phone_id="14")
+pulumi.export("bare_webhook", bare.webhook)
+"""
+
+
+def test_outputs_fed_into_inputs_are_known_at_preview_until_they_change(
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    # The README's reset pattern before the reset ever fired, and a config without a webhook:
+    # no output is None, so a preview of the unchanged program shows nothing to do.
+    project = make_project(RESET_PATTERN.replace("REVISION", "1"))
+    project.cli("up", "--yes")
+    assert sorted(calls.take()) == [("POST", "/13/config"), ("POST", "/14/config")]
+    assert project.cli("preview", "--expect-no-changes").returncode == 0
+    assert calls.take() == []
+
+    # The reset fires: the config follows it in the same up, and ends on the phone.
+    project.write_program(RESET_PATTERN.replace("REVISION", "2"))
+    project.cli("up", "--yes")
+    assert calls.take() == [("GET", "/13/factoryreset"), ("POST", "/13/config")]
+    assert phones(emu, "13", "14") == {"13": ("https://hooks.example.com/spare", False), "14": ("", False)}
+    assert project.cli("preview", "--expect-no-changes").returncode == 0
+    assert calls.take() == []

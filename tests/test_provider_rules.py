@@ -43,7 +43,7 @@ def check(**news: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
 def test_check_normalises_phone_ids_empty_webhooks_and_defaults() -> None:
     inputs, failures = check(phone_id=12.0, webhook="")
     assert failures == []
-    assert inputs == {"phone_id": "12", "webhook": None, "ack_delivery": False, "allow_insecure_http": False,
+    assert inputs == {"phone_id": "12", "webhook": "", "ack_delivery": False, "allow_insecure_http": False,
                       "adopt": False, "reapply_trigger": None}  # fmt: skip
 
 

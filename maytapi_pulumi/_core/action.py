@@ -80,8 +80,10 @@ def fire(action: Action, client: MaytapiClient, props: Mapping[str, Any]) -> Pro
 
 
 def _outputs(props: Mapping[str, Any], *, fired: bool, message: str | None = None) -> Props:
-    fired_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds") if fired else None
-    return {**props, "fired": fired, "fired_at": fired_at, "message": message}
+    # "" rather than None until it fires: the Python SDK previews a None output as unknown, so a
+    # PhoneConfig with reapply_trigger=reset.fired_at would show a change in every preview.
+    fired_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds") if fired else ""
+    return {**props, "fired": fired, "fired_at": fired_at, "message": message or ""}
 
 
 def _wait_until_ready(client: MaytapiClient, phone_id: str, timeout: float) -> None:

@@ -23,7 +23,7 @@ def check(news: Mapping[str, Any]) -> tuple[Props, list[Failure]]:
     allow_http = news.get("allow_insecure_http") is True or is_unknown(news.get("allow_insecure_http"))
     rules: dict[str, Rule] = {
         "phone_id": _validation.phone_id,
-        "webhook": lambda v: _validation.webhook(v, allow_insecure_http=allow_http) or None,
+        "webhook": lambda v: _validation.webhook(v, allow_insecure_http=allow_http),
         "ack_delivery": _validation.flag("ack_delivery"),
         "allow_insecure_http": _validation.flag("allow_insecure_http"),
         "adopt": _validation.flag("adopt"),
@@ -33,15 +33,19 @@ def check(news: Mapping[str, Any]) -> tuple[Props, list[Failure]]:
 
 
 def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
-    """`olds` are the last outputs: what Maytapi reported, so drift found by refresh shows here."""
+    """`olds` are the last outputs: what Maytapi reported, so drift found by refresh shows here.
+    Releases before 0.2 stored "no webhook" as None."""
+    olds = {**olds, "webhook": olds.get("webhook") or ""}
     changes = tuple(key for key in (*REPLACES, *UPDATES) if changed(olds, news, key))
     return Diff(changes, tuple(key for key in changes if key in REPLACES))
 
 
 def outputs(phone_id: str, live: LiveConfig, inputs: Mapping[str, Any]) -> Props:
+    # "" rather than None for "no webhook of its own": the Python SDK previews a None output
+    # as unknown, so every preview of a resource fed by it would show a change.
     return {
         "phone_id": phone_id,
-        "webhook": live.webhook or None,
+        "webhook": live.webhook,
         "ack_delivery": live.ack_delivery,
         "allow_insecure_http": inputs.get("allow_insecure_http", False),
         "adopt": inputs.get("adopt", False),
