@@ -1,50 +1,18 @@
-"""Redeploy, FactoryReset and Logout: an operational action that fires when its revision changes.
-
-One provider serves all three; they differ in the endpoint (`Action`) and their names.
-"""
+"""Redeploy, FactoryReset and Logout as Pulumi dynamic resources: an operational action that
+fires when its revision changes. One provider serves all three; they differ in the endpoint
+(`Action`) and their names. The rules are the core's (`_core.action`)."""
 
 from __future__ import annotations
 
-import datetime
-import time
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, UpdateResult
 
-from . import _validation
-from ._client import Action, MaytapiClient
-from ._errors import InvalidInputError, MaytapiError
-from ._provider import MaytapiProvider, changed, check_inputs, resource_props
-
-# A change of either fires the action again; every other input only shapes how it fires.
-_FIRING = ("phone_id", "revision")
-_OUTPUTS = ("phone_id", "revision", "fired", "fired_at", "message")
-_POLL_FIRST, _POLL_MAX = 0.25, 5.0
-
-
-def _revision(value: object) -> str | int:
-    value = _validation.whole_number(value)
-    if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
-        raise InvalidInputError(
-            "revision",
-            f"{value!r} is not a non-empty string or an integer",
-            'use a date, a counter or a tag: "2026-11-25"',
-        )
-    return value
-
-
-def _timeout(value: object) -> float:
-    if value is None:
-        return 300.0
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise InvalidInputError(
-            "ready_timeout", f"{value!r} is not a positive number of seconds", "use e.g. 300"
-        )
-    return float(value)
+from ._client import Action
+from ._core import action as rules
+from ._provider import MaytapiProvider, from_sdk, resource_props
 
 
 @dataclass
@@ -77,7 +45,7 @@ class RedeployArgs(ActionArgs):
 
 
 class ActionProvider(MaytapiProvider):
-    """Fires one Maytapi action (GET /{phone_id}/{action}) on create and when the revision changes.
+    """Fires one Maytapi action: the core's rules (`_core.action`), translated.
 
     Each action's subclass names it as a class attribute, so provider objects carry no state:
     the SDK's provider pickling slows down with every object with state pickled in one
@@ -87,39 +55,20 @@ class ActionProvider(MaytapiProvider):
     action: ClassVar[Action]
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        rules: dict[str, Callable[[Any], Any]] = {
-            "phone_id": _validation.phone_id,
-            "revision": _revision,
-            "fire_on_create": _validation.flag("fire_on_create", default=True),
-        }
-        if self.action is Action.REDEPLOY:
-            rules |= {"wait_until_ready": _validation.flag("wait_until_ready"), "ready_timeout": _timeout}
-        inputs, failures = check_inputs(news, rules, required=_FIRING)
-        return CheckResult(inputs, failures + self.settings_failures())
+        return self.check_result(rules.check(self.action, from_sdk(news)))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # An update, not a replace: the resource stays one record of "this action, at this
-        # revision", and fire_on_create=False must not stop a later revision from firing.
-        return DiffResult(
-            changes=any(changed(olds, news, k) for k in _FIRING), replaces=[], delete_before_replace=False
-        )
+        diff = rules.diff(olds, from_sdk(news))
+        return DiffResult(changes=diff.changed, replaces=list(diff.replaces), delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        outs = self._fire(props) if props["fire_on_create"] else _outputs(props, fired=False)
-        return CreateResult(uuid.uuid4().hex, outs)
+        return CreateResult(*rules.create(self.action, self.client(), props))
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._fire(news))
+        return UpdateResult(rules.fire(self.action, self.client(), news))
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """An action cannot be undone: forgetting it makes no call."""
-
-    def _fire(self, props: dict[str, Any]) -> dict[str, Any]:
-        client = self.client()
-        answer = client.run_action(self.action, props["phone_id"])
-        if props.get("wait_until_ready"):
-            _wait_until_ready(client, props["phone_id"], props["ready_timeout"])
-        return _outputs(props, fired=True, message=answer.message)
 
 
 class RedeployProvider(ActionProvider):
@@ -132,28 +81,6 @@ class FactoryResetProvider(ActionProvider):
 
 class LogoutProvider(ActionProvider):
     action = Action.LOGOUT
-
-
-def _outputs(props: dict[str, Any], *, fired: bool, message: str | None = None) -> dict[str, Any]:
-    fired_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds") if fired else None
-    return {**props, "fired": fired, "fired_at": fired_at, "message": message}
-
-
-def _wait_until_ready(client: MaytapiClient, phone_id: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    delay = _POLL_FIRST
-    while True:
-        status = client.status(phone_id).status
-        if status.ready:
-            return
-        if time.monotonic() + delay > deadline:
-            raise MaytapiError(
-                f"phone {phone_id} was redeployed but was not ready within {timeout:g}s "
-                f"(last status: {status.message or status.state}); raise ready_timeout, "
-                "or check the phone in the Maytapi console"
-            )
-        time.sleep(delay)
-        delay = min(delay * 2, _POLL_MAX)
 
 
 class _ActionResource(Resource):
@@ -202,7 +129,7 @@ class _ActionResource(Resource):
         values: dict[str, Any],
         unknown: dict[str, Any],
     ) -> None:
-        props = resource_props(args, values, unknown, _OUTPUTS)
+        props = resource_props(args, values, unknown, rules.OUTPUTS)
         super().__init__(self._provider_class(), resource_name, props, opts)
 
 

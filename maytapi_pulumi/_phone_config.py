@@ -1,4 +1,4 @@
-"""PhoneConfig: a phone's webhook and delivery acks, as a Pulumi resource."""
+"""PhoneConfig as a Pulumi dynamic resource: its inputs, its docs, and the adapter over the core."""
 
 from __future__ import annotations
 
@@ -8,13 +8,8 @@ from typing import Any, NoReturn
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from . import _validation
-from ._errors import MaytapiError
-from ._models import PhoneConfig as ApiPhoneConfig
-from ._provider import MaytapiProvider, changed, check_inputs, is_unknown, resource_props
-
-_UPDATABLE = ("webhook", "ack_delivery", "reapply_trigger")
-_OUTPUTS = ("phone_id", "webhook", "ack_delivery")
+from ._core import phone_config as rules
+from ._provider import MaytapiProvider, from_sdk, resource_props
 
 
 @dataclass
@@ -48,75 +43,29 @@ class PhoneConfigArgs:
     followed by the config in the same ``pulumi up``."""
 
 
-def _outputs(phone_id: str, live: ApiPhoneConfig, inputs: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "phone_id": phone_id,
-        "webhook": live.webhook or None,
-        "ack_delivery": live.ack_delivery,
-        "allow_insecure_http": inputs.get("allow_insecure_http", False),
-        "adopt": inputs.get("adopt", False),
-        "reapply_trigger": inputs.get("reapply_trigger"),
-    }
-
-
 class PhoneConfigProvider(MaytapiProvider):
-    """CRUD of a phone's config: POST and GET /{phone_id}/config."""
+    """The dynamic provider of PhoneConfig: the core's rules (`_core.phone_config`), translated."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        # Not known yet (another resource's output): the rule is applied again once it is.
-        allow_http = news.get("allow_insecure_http") is True or is_unknown(news.get("allow_insecure_http"))
-        rules = {
-            "phone_id": _validation.phone_id,
-            "webhook": lambda v: _validation.webhook(v, allow_insecure_http=allow_http) or None,
-            "ack_delivery": _validation.flag("ack_delivery"),
-            "allow_insecure_http": _validation.flag("allow_insecure_http"),
-            "adopt": _validation.flag("adopt"),
-            "reapply_trigger": lambda v: v,
-        }
-        inputs, failures = check_inputs(news, rules)
-        return CheckResult(inputs, failures + self.settings_failures())
+        return self.check_result(rules.check(from_sdk(news)))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # `olds` are the last outputs: what Maytapi reported, so drift found by refresh shows here.
-        replaces = ["phone_id"] if changed(olds, news, "phone_id") else []
-        updates = [key for key in _UPDATABLE if changed(olds, news, key)]
-        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
+        diff = rules.diff(olds, from_sdk(news))
+        return DiffResult(changes=diff.changed, replaces=list(diff.replaces), delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        phone_id = props["phone_id"]
-        if props["adopt"]:
-            return CreateResult(phone_id, self._adopt(phone_id, props))
-        live = self.client().set_config(phone_id, props.get("webhook"), props["ack_delivery"])
-        return CreateResult(phone_id, _outputs(phone_id, live, props))
-
-    def _adopt(self, phone_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        outs = _outputs(phone_id, self.client().get_config(phone_id), props)
-        # The webhook may be a secret: name it, never show it.
-        differences = [
-            "the webhook differs" if key == "webhook" else f"{key} is {outs[key]!r} on Maytapi"
-            for key in ("webhook", "ack_delivery")
-            if outs[key] != props.get(key)
-        ]
-        if differences:
-            raise MaytapiError(
-                f"phone {phone_id} was not adopted, nothing was written: {'; '.join(differences)}. "
-                "Declare the live values to adopt it, or drop adopt=True to write the declared config."
-            )
-        return outs
+        return CreateResult(*rules.create(self.client(), props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        phone_id = _validation.phone_id(props.get("phone_id") or id_)
-        outs = _outputs(phone_id, self.client().get_config(phone_id), props)
+        outs = rules.read(self.client(), id_, props)
         # Live values become the inputs too, so the next preview diffs the program against them.
-        return ReadResult(phone_id, outs, outs)
+        return ReadResult(outs["phone_id"], outs, outs)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        phone_id = news["phone_id"]
-        live = self.client().set_config(phone_id, news.get("webhook"), news["ack_delivery"])
-        return UpdateResult(_outputs(phone_id, live, news))
+        return UpdateResult(rules.update(self.client(), news))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        self.client().set_config(props["phone_id"], None, False)
+        rules.delete(self.client(), props)
 
 
 class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
@@ -196,7 +145,7 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
             "reapply_trigger": reapply_trigger,
         }
         super().__init__(
-            PhoneConfigProvider(), resource_name, resource_props(args, values, unknown, _OUTPUTS), opts
+            PhoneConfigProvider(), resource_name, resource_props(args, values, unknown, rules.OUTPUTS), opts
         )
 
     @staticmethod

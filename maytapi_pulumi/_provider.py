@@ -1,55 +1,44 @@
-"""What the Pulumi resources share: settings from stack config, one client per product, and the
-check helpers. The provider objects are pickled into the state of every resource, so they carry
-no credentials and no client; both are built in the provider process, from `configure`.
+"""The dynamic-provider adapter's shared part: settings from stack config, and translation
+between the Pulumi SDK's types and the core's (unknowns, check failures).
+
+The provider objects are pickled into the state of every resource, so they carry no
+credentials and no client; both are built in the provider process, from `configure`.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
-import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
-from pulumi.runtime.rpc import UNKNOWN
+from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN as SDK_UNKNOWN
 
-from . import _validation
 from ._client import MaytapiClient
-from ._errors import InvalidInputError, MissingSettingError
+from ._core import common
+from ._core.common import UNKNOWN, Failure, Props
 from ._settings import SOURCES, Settings
 
 PROVIDER_KEY = "__provider"
 
-_clients: dict[Settings, MaytapiClient] = {}
-_clients_lock = threading.Lock()
+
+def from_sdk(props: Mapping[str, Any]) -> Props:
+    """The SDK's props with its unknowns, in whichever form the host sends them (the sentinel
+    string or an `Unknown` instance), as the core's UNKNOWN; the serialized provider left out."""
+    return {
+        key: UNKNOWN if value == SDK_UNKNOWN or isinstance(value, Unknown) else value
+        for key, value in props.items()
+        if key != PROVIDER_KEY
+    }
 
 
-def is_unknown(value: object) -> bool:
-    """Whether a value is not known yet (a preview of another resource's output)."""
-    return isinstance(value, str) and value == UNKNOWN
-
-
-def changed(olds: Mapping[str, Any], news: Mapping[str, Any], key: str) -> bool:
-    """Whether `key` differs between the last outputs and the checked inputs (or is unknown).
-
-    Numbers cross Pulumi's wire as doubles, so an output stored as 1 comes back as 1.0.
-    """
-    new = news.get(key)
-    return is_unknown(new) or _validation.whole_number(olds.get(key)) != _validation.whole_number(new)
-
-
-def missing_settings_message(missing: list[str]) -> str:
-    lines = ["Maytapi is not configured for this stack. Set:"]
-    for name in missing:
-        source = SOURCES[name]
-        secret = " --secret" if source.secret else ""
-        lines.append(f"  pulumi config set{secret} {source.config_key} <value>   (or ${source.env_var})")
-    return "\n".join(lines)
+def to_sdk(props: Mapping[str, Any]) -> Props:
+    return {key: SDK_UNKNOWN if common.is_unknown(value) else value for key, value in props.items()}
 
 
 class MaytapiProvider(ResourceProvider):
-    """Base of the dynamic providers: settings, client and input checking."""
+    """Base of the dynamic providers: settings and client."""
 
     # Nothing secret is ever captured in a provider object, so its pickle can be stored in
     # clear: encrypting one blob per resource is what makes large stacks slow.
@@ -63,56 +52,14 @@ class MaytapiProvider(ResourceProvider):
             if (value := req.config.get(source.config_key)) not in (None, "")
         }
 
-    def settings(self) -> Settings:
-        return Settings.from_sources(getattr(self, "_config", {}), os.environ)
-
     def client(self) -> MaytapiClient:
-        settings = self.settings()
-        with _clients_lock:
-            client = _clients.get(settings)
-            if client is None:
-                client = _clients[settings] = MaytapiClient(settings)
-            return client
+        return common.client_for(Settings.from_sources(getattr(self, "_config", {}), os.environ))
 
-    def settings_failures(self) -> list[CheckFailure]:
-        try:
-            self.settings()
-        except MissingSettingError as exc:
-            return [CheckFailure("", missing_settings_message(exc.missing))]
-        except InvalidInputError as exc:
-            source = SOURCES[exc.field]
-            return [CheckFailure("", f"{source.config_key} ({source.env_var}): {exc.problem}; {exc.fix}")]
-        return []
-
-
-def check_inputs(
-    news: Mapping[str, Any],
-    rules: Mapping[str, Callable[[Any], Any]],
-    required: tuple[str, ...] = ("phone_id",),
-) -> tuple[dict[str, Any], list[CheckFailure]]:
-    """Apply each property's rule (None for an absent one gives its default); unknown values
-    pass through untouched. Properties without a rule are refused, naming the closest known one.
-    """
-    failures = [_unknown_property(key, rules) for key in news if key not in rules and key != PROVIDER_KEY]
-    inputs: dict[str, Any] = {}
-    for key, rule in rules.items():
-        value = news.get(key)
-        if value is None and key in required:
-            failures.append(CheckFailure(key, f"{key} is required"))
-        elif is_unknown(value):
-            inputs[key] = value
-        else:
-            try:
-                inputs[key] = rule(value)
-            except InvalidInputError as exc:
-                failures.append(CheckFailure(key, f"{exc.problem}; {exc.fix}"))
-    return inputs, failures
-
-
-def _unknown_property(key: str, rules: Mapping[str, object]) -> CheckFailure:
-    close = difflib.get_close_matches(key, list(rules), n=1)
-    fix = f"did you mean {close[0]!r}?" if close else f"known properties: {', '.join(rules)}"
-    return CheckFailure(key, f"unknown property {key!r}; {fix}")
+    def check_result(self, checked: tuple[Props, list[Failure]]) -> CheckResult:
+        """A core check's result, with the settings' problem (if any), as the SDK's."""
+        inputs, failures = checked
+        failures = failures + common.settings_failures(getattr(self, "_config", {}), os.environ)
+        return CheckResult(to_sdk(inputs), [CheckFailure(f.property, f.reason) for f in failures])
 
 
 def resource_props(

@@ -1,0 +1,89 @@
+"""PhoneConfig's rules: a phone's webhook and delivery acks (POST/GET /{phone_id}/config)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import _validation
+from .._client import MaytapiClient
+from .._errors import MaytapiError
+from .._models import PhoneConfig as LiveConfig
+from .common import Diff, Failure, Props, Rule, changed, check_inputs, is_unknown
+
+INPUTS = ("phone_id", "webhook", "ack_delivery", "allow_insecure_http", "adopt", "reapply_trigger")
+OUTPUTS = ("phone_id", "webhook", "ack_delivery")
+REPLACES = ("phone_id",)
+UPDATES = ("webhook", "ack_delivery", "reapply_trigger")
+
+
+def check(news: Mapping[str, Any]) -> tuple[Props, list[Failure]]:
+    # An unknown allow_insecure_http defers the http rule: it is applied again once known.
+    allow_http = news.get("allow_insecure_http") is True or is_unknown(news.get("allow_insecure_http"))
+    rules: dict[str, Rule] = {
+        "phone_id": _validation.phone_id,
+        "webhook": lambda v: _validation.webhook(v, allow_insecure_http=allow_http) or None,
+        "ack_delivery": _validation.flag("ack_delivery"),
+        "allow_insecure_http": _validation.flag("allow_insecure_http"),
+        "adopt": _validation.flag("adopt"),
+        "reapply_trigger": lambda v: v,
+    }
+    return check_inputs(news, rules, required=("phone_id",))
+
+
+def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
+    """`olds` are the last outputs: what Maytapi reported, so drift found by refresh shows here."""
+    changes = tuple(key for key in (*REPLACES, *UPDATES) if changed(olds, news, key))
+    return Diff(changes, tuple(key for key in changes if key in REPLACES))
+
+
+def outputs(phone_id: str, live: LiveConfig, inputs: Mapping[str, Any]) -> Props:
+    return {
+        "phone_id": phone_id,
+        "webhook": live.webhook or None,
+        "ack_delivery": live.ack_delivery,
+        "allow_insecure_http": inputs.get("allow_insecure_http", False),
+        "adopt": inputs.get("adopt", False),
+        "reapply_trigger": inputs.get("reapply_trigger"),
+    }
+
+
+def create(client: MaytapiClient, props: Mapping[str, Any]) -> tuple[str, Props]:
+    """1 POST, or with adopt 1 GET and no write. The id is the phone id."""
+    phone_id: str = props["phone_id"]
+    if props["adopt"]:
+        return phone_id, _adopt(client, phone_id, props)
+    return phone_id, update(client, props)
+
+
+def _adopt(client: MaytapiClient, phone_id: str, props: Mapping[str, Any]) -> Props:
+    outs = outputs(phone_id, client.get_config(phone_id), props)
+    # The webhook may be a secret: name it, never show it.
+    differences = [
+        "the webhook differs" if key == "webhook" else f"{key} is {outs[key]!r} on Maytapi"
+        for key in ("webhook", "ack_delivery")
+        if outs[key] != props.get(key)
+    ]
+    if differences:
+        raise MaytapiError(
+            f"phone {phone_id} was not adopted, nothing was written: {'; '.join(differences)}. "
+            "Declare the live values to adopt it, or drop adopt=True to write the declared config."
+        )
+    return outs
+
+
+def read(client: MaytapiClient, id_: str, props: Mapping[str, Any]) -> Props:
+    """1 GET: the live config as outputs (and as inputs, so the next diff sees drift)."""
+    phone_id = _validation.phone_id(props.get("phone_id") or id_)
+    return outputs(phone_id, client.get_config(phone_id), props)
+
+
+def update(client: MaytapiClient, news: Mapping[str, Any]) -> Props:
+    """1 POST of the declared config."""
+    phone_id: str = news["phone_id"]
+    return outputs(phone_id, client.set_config(phone_id, news.get("webhook"), news["ack_delivery"]), news)
+
+
+def delete(client: MaytapiClient, props: Mapping[str, Any]) -> None:
+    """1 POST restoring the product default."""
+    client.set_config(props["phone_id"], None, False)
