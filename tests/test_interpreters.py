@@ -120,26 +120,40 @@ pulumi.export("provider", WhereAmI("here").where)
 """
 
 
-@pytest.mark.parametrize("minor", list(INTERPRETERS))
+CASES = [(minor, "virtualenv") for minor in INTERPRETERS] + [(list(INTERPRETERS)[-1], "PULUMI_PYTHON_CMD")]
+
+
+@pytest.mark.parametrize(("minor", "named_by"), CASES)
 def test_a_program_in_its_own_virtualenv_has_its_provider_served_there(
-    minor: str, virtualenvs: dict[str, Path], emu: RunningEmulator, calls: Calls, tmp_path: Path
+    minor: str,
+    named_by: str,
+    virtualenvs: dict[str, Path],
+    emu: RunningEmulator,
+    calls: Calls,
+    tmp_path: Path,
 ) -> None:
     # Pulumi.yaml names the virtualenv relative to the project directory, and the program lives
-    # in a subdirectory: the provider's working directory is not where Pulumi.yaml is.
+    # in a subdirectory: the provider's working directory is not where Pulumi.yaml is. Without
+    # it, $PULUMI_PYTHON_CMD names the interpreter.
     project_dir = tmp_path / "project"
     (project_dir / "program").mkdir(parents=True)
-    (project_dir / "venv").symlink_to(virtualenvs[minor])
+    venv = project_dir / "venv"
+    venv.symlink_to(virtualenvs[minor])
+    options = "  options:\n    virtualenv: venv\n" if named_by == "virtualenv" else ""
     (project_dir / "Pulumi.yaml").write_text(
-        "name: interpreters\nmain: program\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"
+        f"name: interpreters\nmain: program\nruntime:\n  name: python\n{options}"
     )
     (project_dir / "program" / "__main__.py").write_text(PROGRAM)
     (project_dir / "program" / "whereami.py").write_text(WHEREAMI)
+    python_cmd = (
+        {"PULUMI_PYTHON_CMD": str(venv / "bin" / "python")} if named_by == "PULUMI_PYTHON_CMD" else {}
+    )
     project = Project.open(
         project_dir,
         tmp_path / "state",
         config={"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url},
         secrets={"maytapi:apiToken": emu.token},
-        env={"PYTHONPATH": ""},  # nothing from this checkout: only what the wheel installed
+        env={"PYTHONPATH": "", **python_cmd},  # nothing from this checkout: only what the wheel installed
     )
 
     project.cli("preview")
@@ -147,7 +161,6 @@ def test_a_program_in_its_own_virtualenv_has_its_provider_served_there(
     project.cli("up", "--yes")
     assert calls.take() == [("POST", "/12/config"), ("GET", "/12/redeploy")]
     outputs = project.stack.outputs()
-    venv = project_dir / "venv"
     site_packages = f"{venv}/lib/python{minor}/site-packages/maytapi_pulumi/__init__.py"
     for process in ("program", "provider"):
         assert outputs[process].value == {"prefix": str(venv), "package": site_packages}, process
