@@ -42,6 +42,7 @@ class RunningEmulator:
         redeploy_seconds: float = 0.5,
         startup_timeout: float = 30.0,
         port: int = 0,
+        state_file: Path | None = None,
     ) -> None:
         self.product_id = product_id
         self.token = token
@@ -51,6 +52,8 @@ class RunningEmulator:
             "--product-id", product_id, "--token", token, "--phones", ",".join(phones),
             "--latency-ms", str(latency_ms), "--redeploy-seconds", str(redeploy_seconds),
         ]  # fmt: skip
+        if state_file is not None:
+            command += ["--state-file", str(state_file)]
         # The package need not be installed: run it from this checkout.
         env = {
             **os.environ,

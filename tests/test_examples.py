@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,10 +15,11 @@ import pytest
 from pulumi import automation as auto
 
 from devtools.emulator import RunningEmulator
-from devtools.stack import ROOT, Project
+from devtools.stack import ROOT, VENV, Project
 from tests.conftest import Calls
 
 EXAMPLES = ROOT / "examples"
+WORKFLOW = EXAMPLES / "github-workflow" / "pulumi-maytapi.yml"
 
 
 @pytest.fixture
@@ -172,3 +179,90 @@ def test_an_up_whose_program_changed_after_the_review_is_refused(
         project.up(plan=plan)
     assert "webhook" in str(failure.value)
     assert calls.take() == []
+
+
+def by_hand_steps() -> str:
+    """The README's lines for running an example by hand, exactly as printed there."""
+    section = (ROOT / "README.md").read_text().split("## Examples", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block is not None, "the README's Examples section has no bash block"
+    return block.group(1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.mark.parametrize(
+    ("name", "created", "phones"),
+    [
+        ("quickstart", 3, {"12": ("https://hooks.example.com/maytapi/support", True)}),
+        (
+            "fleet",
+            6,
+            {
+                "12": ("https://hooks.example.com/maytapi/sales", True),
+                "13": ("https://hooks.example.com/maytapi/support", False),
+                "14": ("", False),
+            },
+        ),
+        ("adopt", 5, {"14": ("https://hooks.example.com/maytapi/lobby", False)}),
+    ],
+)
+def test_the_readme_steps_run_each_example_by_hand(
+    tmp_path: Path, name: str, created: int, phones: dict[str, tuple[str, bool]]
+) -> None:
+    # A checkout of its own (examples and the virtualenv), so .work/ is the test's; a free
+    # port instead of 8808, which belongs to `./dev up`. Nothing else of the lines changes.
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    (tmp_path / ".venv").symlink_to(VENV)
+    steps = by_hand_steps().replace("example=fleet", f"example={name}").replace("8808", str(free_port()))
+    script = f"set -euo pipefail\ntrap 'kill %1 2>/dev/null; wait' EXIT\n{steps}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "MAYTAPI_", "VIRTUAL_ENV"))}
+
+    def run() -> str:
+        done = subprocess.run(
+            ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert f"+ {created} created" in run()
+    # the emulator saved the phones as the up left them
+    saved = json.loads((tmp_path / ".work" / "by-hand" / name / "phones.json").read_text())["phones"]
+    views = {p["id"]: (p["webhook"], p["ack_delivery"]) for p in saved}
+    assert {k: views[k] for k in phones} == phones
+    # the same lines again: a new emulator, the phones as they were, nothing to do
+    assert f"{created} unchanged" in run()
+
+
+def test_the_example_workflow_passes_actionlint_and_the_workflow_schema() -> None:
+    if (VENV / "bin" / "actionlint").exists():
+        lint = subprocess.run(
+            [str(VENV / "bin" / "actionlint"), "-no-color", str(WORKFLOW)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert (lint.returncode, lint.stdout) == (0, ""), lint.stdout + lint.stderr
+    schema = subprocess.run(
+        [str(VENV / "bin" / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+
+
+def test_a_broken_workflow_is_caught(tmp_path: Path) -> None:
+    """The check above can fail: an unknown key in a job is refused by the schema (and by
+    actionlint when it is built)."""
+    broken = tmp_path / "broken.yml"
+    broken.write_text(WORKFLOW.read_text().replace("runs-on: ubuntu-latest", "runs-onn: ubuntu-latest", 1))
+    schema = subprocess.run(
+        [str(VENV / "bin" / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(broken)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert schema.returncode != 0
+    if (VENV / "bin" / "actionlint").exists():
+        lint = subprocess.run([str(VENV / "bin" / "actionlint"), str(broken)], capture_output=True, text=True)
+        assert lint.returncode != 0 and "runs-onn" in lint.stdout

@@ -7,10 +7,12 @@ import asyncio
 import os
 import signal
 import sys
+from pathlib import Path
 
 from aiohttp import web
 
-from ._app import create_app
+from . import _statefile
+from ._app import STATE, create_app
 from ._state import DEFAULT_PHONES, DEFAULT_PRODUCT_ID, DEFAULT_TOKEN
 
 
@@ -40,7 +42,27 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--redeploy-seconds", type=float, default=0.5, help="how long a redeployed phone stays loading"
     )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=env("MAYTAPI_EMULATOR_STATE_FILE"),
+        help="keep the phones in this JSON file: loaded at start (instead of --phones), saved after each call",
+    )
     return parser
+
+
+def _persist(app: web.Application, path: Path) -> None:
+    state = app[STATE]
+    _statefile.load(state, path)
+
+    async def after_call(_request: web.Request, _response: web.StreamResponse) -> None:
+        _statefile.save(state, path)
+
+    async def on_shutdown(_app: web.Application) -> None:
+        _statefile.save(state, path)
+
+    app.on_response_prepare.append(after_call)
+    app.on_shutdown.append(on_shutdown)
 
 
 async def _serve(args: argparse.Namespace) -> None:
@@ -51,6 +73,8 @@ async def _serve(args: argparse.Namespace) -> None:
         latency_ms=args.latency_ms,
         redeploy_seconds=args.redeploy_seconds,
     )
+    if args.state_file is not None:
+        _persist(app, args.state_file)
     # Short shutdown grace: a call held by a latency fault must not delay a SIGTERM for long.
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()

@@ -1,0 +1,400 @@
+"""What a Maytapi change will do, at a glance: a review summary of `pulumi preview --json`.
+
+    pulumi preview --json | python -m maytapi_pulumi.review --format markdown
+    maytapi-review preview.json --format text --fail-on-destructive
+
+One row per phone: its config changes (`webhook: old → new`, secrets as `[secret]`), the
+actions that will fire (`revision: old → new`), those that may fire (a revision not known
+until the apply), replaces and deletes. FactoryReset and Logout are destructive and say so; a
+FactoryReset also says whether a PhoneConfig re-applies the config it clears. Resources of
+other providers are counted in one line. Reads only the JSON: no Pulumi, no Maytapi call.
+
+Serves both resource families: the dynamic resources (`pulumi-python:dynamic/maytapi:Redeploy`,
+snake_case properties) and the native provider (`maytapi:index:Redeploy`, camelCase).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+# How the engine writes values it cannot show in `preview --json`.
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SECRET = "[secret]"
+
+_CONFIG = "PhoneConfig"
+_DESTRUCTIVE = {
+    "FactoryReset": "logs the phone out and clears its config (webhook, ack_delivery)",
+    "Logout": "logs the phone out: it must be paired again (QR code)",
+}
+_ACTIONS = ("Redeploy", *_DESTRUCTIVE)
+# A replace also shows as `create-replacement` and `delete-replaced` steps: `replace` stands for them.
+_CHANGES = {"create", "update", "replace", "delete"}
+_CONFIG_FIELDS = ("webhook", "ack_delivery")
+
+Format = Literal["text", "markdown"]
+Segment = tuple[str, bool]  # (text, is a value: shown as code in Markdown)
+
+
+def kind_of(type_token: str) -> str | None:
+    """`PhoneConfig`, `Redeploy`, ... for a Maytapi type token of either family, else None."""
+    kind = type_token.rsplit(":", 1)[-1]
+    ours = type_token.startswith("maytapi:") or ":dynamic/maytapi:" in type_token
+    return kind if ours and kind in (_CONFIG, *_ACTIONS) else None
+
+
+def prop(values: Mapping[str, Any] | None, name: str) -> Any:
+    """A property under its snake_case (dynamic) or camelCase (native) name."""
+    if not values:
+        return None
+    camel = re.sub(r"_(\w)", lambda m: m.group(1).upper(), name)
+    return values.get(name, values.get(camel))
+
+
+def _plain(value: Any) -> str:
+    if value == UNKNOWN:
+        return "(known after apply)"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # numbers cross the engine's wire as doubles
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None or value == "":
+        return "(none)"
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _same(old: Any, new: Any) -> bool:
+    return _plain(old) == _plain(new) and UNKNOWN not in (old, new)
+
+
+def _webhook(value: Any) -> str:
+    return "(product webhook)" if value in (None, "") else _plain(value)
+
+
+def _show(name: str, value: Any) -> str:
+    return _webhook(value) if name == "webhook" else _plain(value)
+
+
+@dataclass
+class Item:
+    """One thing that happens to a phone, as text segments."""
+
+    resource: str
+    segments: list[Segment]
+    marker: Literal["config", "fire", "may", "note"]
+    destructive: bool = False
+
+
+@dataclass
+class Summary:
+    phones: dict[str, list[Item]] = field(default_factory=dict)
+    config_changes: int = 0
+    will_fire: int = 0
+    will_fire_destructive: int = 0
+    may_fire: int = 0
+    may_fire_destructive: int = 0
+    others: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    @property
+    def destructive(self) -> bool:
+        return bool(self.will_fire_destructive or self.may_fire_destructive)
+
+    def add(self, phone: Any, item: Item) -> None:
+        key = "(known after apply)" if phone in (None, UNKNOWN) else _plain(phone)
+        self.phones.setdefault(key, []).append(item)
+
+
+@dataclass(frozen=True)
+class Step:
+    op: str
+    urn: str
+    kind: str | None
+    type: str
+    old: Mapping[str, Any]  # oldState: inputs and outputs
+    new: Mapping[str, Any]  # newState
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1]
+
+    def old_values(self) -> Mapping[str, Any]:
+        # The last outputs are what Maytapi reported (after a refresh: the live values).
+        return self.old.get("outputs") or self.old.get("inputs") or {}
+
+    def new_values(self) -> Mapping[str, Any]:
+        return self.new.get("inputs") or {}
+
+
+class PreviewFailed(ValueError):
+    """The preview ended in errors: its steps are not the whole change, so there is no summary."""
+
+
+def steps_of(preview: Mapping[str, Any]) -> list[Step]:
+    if not isinstance(preview.get("steps"), list):
+        raise ValueError("not the output of `pulumi preview --json`: it has no `steps` list")
+    errors = [d["message"].strip() for d in preview.get("diagnostics") or [] if d.get("severity") == "error"]
+    if errors:
+        raise PreviewFailed("the preview failed, so there is no summary:\n" + "\n".join(errors))
+    steps = []
+    for raw in preview["steps"]:
+        old, new = raw.get("oldState") or {}, raw.get("newState") or {}
+        type_token = new.get("type") or old.get("type") or raw["urn"].split("::")[-2].rsplit("$", 1)[-1]
+        steps.append(Step(raw["op"], raw["urn"], kind_of(type_token), type_token, old, new))
+    return steps
+
+
+def summarise(preview: Mapping[str, Any]) -> Summary:
+    summary = Summary()
+    steps = [s for s in steps_of(preview) if s.op in _CHANGES]
+    configs = [s for s in steps if s.kind == _CONFIG]
+    for step in steps:
+        if step.kind == _CONFIG:
+            _config(summary, step)
+        elif step.kind is not None:
+            _action(summary, step, configs)
+        elif not step.type.startswith(("pulumi:pulumi:", "pulumi:providers:")):
+            summary.others[(step.op, step.type)] += 1
+    return summary
+
+
+def _config(summary: Summary, step: Step) -> None:
+    old, new = step.old_values(), step.new_values()
+    name = [("PhoneConfig ", False), (step.name, True)]
+    old_phone, new_phone = prop(old, "phone_id"), prop(new, "phone_id")
+    summary.config_changes += 1
+    if step.op == "delete":
+        if step.old.get("retainOnDelete"):
+            text = ": removed from the program, the phone is left as it is (retain_on_delete)"
+        else:
+            text = ": removed, the phone goes back to the product default (webhook and ack_delivery)"
+        summary.add(old_phone, Item(step.name, [*name, (text, False)], "config"))
+        return
+    if step.op in ("create", "replace"):
+        settings = [seg for n in _CONFIG_FIELDS for seg in (*_fields_of(n, new), (", ", False))][:-1]
+        moved = step.op == "replace" and not _same(old_phone, new_phone)
+        verb = f" is set (moves here from phone {_plain(old_phone)}): " if moved else " is set: "
+        if step.op == "replace" and not moved:
+            verb = " is replaced and set: "
+        summary.add(new_phone, Item(step.name, [*name, (verb, False), *settings], "config"))
+        if moved:
+            note = f" moves to phone {_plain(new_phone)}: this phone goes back to the product default"
+            summary.add(old_phone, Item(step.name, [*name, (note, False)], "config"))
+        return
+    changes = _arrows(_CONFIG_FIELDS, old, new)
+    if trigger := _arrows(("reapply_trigger",), old, new):
+        # Unknown also when the trigger's source does not change: the SDK shows every output
+        # that is None (a reset never fired) as unknown in a preview.
+        again = (
+            "config may be sent again, " if prop(new, "reapply_trigger") == UNKNOWN else "config sent again, "
+        )
+        changes += [(again, False), *trigger]
+    if not changes:
+        secret = [n for n in _CONFIG_FIELDS if SECRET in (prop(old, n), prop(new, n))]
+        changes = [seg for n in secret for seg in _arrow(n, old, new)] or [("config sent again", False)]
+    summary.add(new_phone, Item(step.name, [*name, (": ", False), *_joined(changes)], "config"))
+
+
+def _fields_of(name: str, values: Mapping[str, Any]) -> list[Segment]:
+    return [(f"{name} ", False), (_show(name, prop(values, name)), True)]
+
+
+def _arrows(names: Iterable[str], old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Segment]:
+    """`name: old → new; ` for each of `names` that differs."""
+    return [seg for n in names if not _same(prop(old, n), prop(new, n)) for seg in _arrow(n, old, new)]
+
+
+def _arrow(name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Segment]:
+    return [
+        (f"{name}: ", False),
+        (_show(name, prop(old, name)), True),
+        (" → ", False),
+        (_show(name, prop(new, name)), True),
+        ("; ", False),
+    ]
+
+
+def _joined(segments: list[Segment]) -> list[Segment]:
+    # Items built by `_arrow` end in a separator; the last one goes.
+    return segments[:-1] if segments and segments[-1] == ("; ", False) else segments
+
+
+def _action(summary: Summary, step: Step, configs: list[Step]) -> None:
+    old, new = step.old_values(), step.new_values()
+    kind = step.kind or ""
+    name: list[Segment] = [(f"{kind} ", False), (step.name, True)]
+    phone, revision = prop(new, "phone_id"), prop(new, "revision")
+    if step.op == "delete":
+        text = ": removed from the program; nothing is called (an action cannot be undone)"
+        summary.add(prop(old, "phone_id"), Item(step.name, [*name, (text, False)], "note"))
+        return
+    if step.op in ("create", "replace") and prop(new, "fire_on_create") is False:
+        recorded = [(": recorded at revision ", False), (_plain(revision), True)]
+        summary.add(
+            phone, Item(step.name, [*name, *recorded, (", not fired (fire_on_create=false)", False)], "note")
+        )
+        return
+    if step.op == "update":
+        because = _arrows(("revision", "phone_id"), old, new)
+    else:
+        because = [("new, revision ", False), (_plain(revision), True)]
+    may = step.op == "update" and UNKNOWN in (phone, revision)
+    destructive = kind in _DESTRUCTIVE
+    if may:
+        summary.may_fire += 1
+        summary.may_fire_destructive += destructive
+        verb = " may fire"
+    else:
+        summary.will_fire += 1
+        summary.will_fire_destructive += destructive
+        verb = " will fire"
+    segments: list[Segment] = [*name, (verb, False), (" (", False), *_joined(because), (")", False)]
+    if destructive:
+        segments.append((f": DESTRUCTIVE, {_DESTRUCTIVE[kind]}", False))
+    if kind == "FactoryReset":
+        segments += _reapplied(step, phone, configs)
+    summary.add(phone, Item(step.name, segments, "may" if may else "fire", destructive))
+
+
+def _reapplied(reset: Step, phone: Any, configs: list[Step]) -> list[Segment]:
+    """Whether the config the reset clears is sent again in the same run, and in which order."""
+    same_phone = [c for c in configs if c.op != "delete" and _same(prop(c.new_values(), "phone_id"), phone)]
+    tied = [c for c in same_phone if reset.urn in _dependencies(c)]
+    if tied:
+        return [("; re-applied after the reset by PhoneConfig ", False), (tied[0].name, True)]
+    if same_phone:
+        return [
+            ("; PhoneConfig ", False),
+            (same_phone[0].name, True),
+            (" is sent in this run but not tied to the reset (reapply_trigger=reset.fired_at),"
+             " so it may be sent first and cleared", False),
+        ]  # fmt: skip
+    return [("; no PhoneConfig re-applies it in this run", False)]
+
+
+def _dependencies(step: Step) -> set[str]:
+    deps = set(step.new.get("dependencies") or [])
+    for urns in (step.new.get("propertyDependencies") or {}).values():
+        deps.update(urns or [])
+    return deps
+
+
+def headline(summary: Summary) -> str:
+    def count(n: int, one: str, many: str) -> str:
+        return f"{n} {one if n == 1 else many}"
+
+    parts = [
+        count(summary.config_changes, "config change", "config changes"),
+        count(summary.will_fire, "action will fire", "actions will fire")
+        + (f" ({summary.will_fire_destructive} destructive)" if summary.will_fire_destructive else ""),
+    ]
+    if summary.may_fire:
+        parts.append(
+            f"{summary.may_fire} may fire"
+            + (f" ({summary.may_fire_destructive} destructive)" if summary.may_fire_destructive else "")
+        )
+    others = sum(summary.others.values())
+    if others:
+        parts.append(count(others, "other resource changes", "other resources change"))
+    return " · ".join(parts)
+
+
+_ORDER = ("config", "fire", "may", "note")
+_MARKERS = {"config": "~", "fire": "!", "may": "?", "note": "-"}
+
+
+def render(summary: Summary, fmt: Format = "markdown", title: str = "Maytapi") -> str:
+    head = f"{title}: {headline(summary)}"
+    others = _others(summary.others)
+    if fmt == "text":
+        lines = [head]
+        for phone, items in _rows(summary):
+            lines.append(f"phone {phone}")
+            lines += [f"  {'!!' if i.destructive else _MARKERS[i.marker]} {_text(i.segments)}" for i in items]
+        if others:
+            lines.append(f"other resources: {others}")
+        return "\n".join(lines) + "\n"
+    lines = [f"### {head}", ""]
+    if summary.phones:
+        lines += ["| phone | config | actions |", "| --- | --- | --- |"]
+        for phone, items in _rows(summary):
+            config = "<br>".join(_md(i) for i in items if i.marker == "config")
+            actions = "<br>".join(_md(i) for i in items if i.marker != "config")
+            lines.append(f"| {phone} | {config} | {actions} |")
+    else:
+        lines.append("No Maytapi phone changes.")
+    if others:
+        lines += ["", f"Other resources: {others}"]
+    return "\n".join(lines) + "\n"
+
+
+def _rows(summary: Summary) -> list[tuple[str, list[Item]]]:
+    # The engine emits steps in the order they become ready, which varies between runs.
+    rows = sorted(summary.phones.items(), key=lambda row: (not row[0].isdigit(), row[0].zfill(20)))
+    return [
+        (phone, sorted(items, key=lambda i: (_ORDER.index(i.marker), i.resource))) for phone, items in rows
+    ]
+
+
+def _others(others: Counter[tuple[str, str]]) -> str:
+    by_op = Counter[str]()
+    for (op, _), n in others.items():
+        by_op[op] += n
+    types = sorted({t for _, t in others})
+    return ", ".join(f"{n} to {op}" for op, n in sorted(by_op.items())) + (
+        f" ({', '.join(types)})" if types else ""
+    )
+
+
+def _text(segments: Iterable[Segment]) -> str:
+    return "".join(text for text, _ in segments)
+
+
+def _code(text: str) -> str:
+    # A fence longer than any run of backticks inside; pipes escaped for the table.
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
+
+
+def _md(item: Item) -> str:
+    text = "".join(_code(t) if value else t.replace("|", "\\|") for t, value in item.segments)
+    if item.destructive:
+        return f"⚠️ **{text}**"
+    return f"**{text}**" if item.marker == "fire" else text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="maytapi-review", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "preview", nargs="?", default="-", help="the JSON of `pulumi preview --json` (default: stdin)"
+    )
+    parser.add_argument("--format", choices=("text", "markdown"), default="markdown")
+    parser.add_argument("--title", default="Maytapi", help="what the headline starts with")
+    parser.add_argument(
+        "--fail-on-destructive",
+        action="store_true",
+        help="exit 1 when a FactoryReset or Logout will or may fire",
+    )
+    args = parser.parse_args(argv)
+    source = sys.stdin.read() if args.preview == "-" else Path(args.preview).read_text()
+    try:
+        summary = summarise(json.loads(source))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        print(f"maytapi-review: {args.preview}: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(render(summary, args.format, args.title))
+    if args.fail_on_destructive and summary.destructive:
+        print("maytapi-review: a destructive action would fire (--fail-on-destructive)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
