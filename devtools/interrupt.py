@@ -3,6 +3,7 @@ leaves running. Shared by tests/test_interruptions.py and the soak (devtools/soa
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from devtools.stack import VENV, Project
+from devtools.stack import VENV, CliRun, Project
 
 _POLL = 0.05
 
@@ -96,3 +97,40 @@ def interrupted_up(
     log.unlink()
     project.log.extend([f"$ pulumi up --yes  # interrupted by {sig.name}", output])
     return Interrupted(returncode, output, [command for _, command in left], gone_after)
+
+
+ACTION_TYPES = tuple(
+    f"pulumi-python:dynamic/maytapi:{kind}" for kind in ("Redeploy", "FactoryReset", "Logout")
+)
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What the README's recovery after a killed `up` met and did."""
+
+    locked: CliRun
+    """The first `pulumi up`, refused: the dead CLI's lock."""
+    in_flight: list[str]
+    """URNs of the operations the engine had started and not seen end."""
+    in_doubt: list[str]
+    """Those of them that were actions: they may or may not have happened."""
+    recorded: list[str]
+    """Those the user found had happened, recorded without a call."""
+
+
+def recover_after_kill(project: Project, happened: Callable[[str], bool]) -> Recovery:
+    """The steps of the README's "When an up is interrupted" after SIGKILL, in order.
+    `happened(urn)` is the user checking the phone of an action that was in flight."""
+    locked = project.cli("up", "--yes", check=False)
+    project.cli("cancel", "--yes")
+    # pulumi stack export | jq -r '.deployment.pending_operations[]?.resource | "\(.type) \(.urn)"'
+    pending = json.loads(project.cli("stack", "export").stdout)["deployment"].get("pending_operations", [])
+    in_flight = [op["resource"]["urn"] for op in pending]
+    in_doubt = [op["resource"]["urn"] for op in pending if op["resource"]["type"] in ACTION_TYPES]
+    project.cli("refresh", "--yes", "--clear-pending-creates")
+    recorded = [urn for urn in in_doubt if happened(urn)]
+    if recorded:
+        targets = [arg for urn in recorded for arg in ("--target", urn)]
+        project.cli("up", "--yes", *targets, env={"MAYTAPI_UNCERTAIN_ACTIONS": "happened"})
+    project.cli("up", "--yes")
+    return Recovery(locked, in_flight, in_doubt, recorded)

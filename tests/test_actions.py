@@ -181,14 +181,12 @@ def test_a_lost_answer_is_not_retried_and_is_recorded_as_uncertain(
 
 
 def test_an_uncertain_redeploy_fires_again_only_when_told_it_did_not_happen(
-    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls, monkeypatch: pytest.MonkeyPatch
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
 ) -> None:
     project = make_project(action_program("Redeploy"), config={"maytapi:readTimeout": "0.5"})
 
     def up_answering(answer: str, *args: str) -> None:
-        with monkeypatch.context() as env:
-            env.setenv("MAYTAPI_UNCERTAIN_ACTIONS", answer)
-            project.cli("up", "--yes", *args)
+        project.cli("up", "--yes", *args, env={"MAYTAPI_UNCERTAIN_ACTIONS": answer})
 
     # r1: Maytapi redeploys but its answer comes too late; the up fails, the doubt is recorded
     emu.fault(path="/12/redeploy$", latency_ms=3000)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from devtools.emulator import RunningEmulator
-from devtools.interrupt import interrupted_up
+from devtools.interrupt import interrupted_up, recover_after_kill
 from devtools.stack import Project
 from tests.conftest import Calls
 
@@ -70,7 +70,7 @@ def test_sigint_cancels_gracefully_and_a_plain_up_finishes_the_fleet(
 
 
 def test_sigkill_leaves_a_lock_and_pending_operations_that_the_documented_steps_clear(
-    fleet: Project, emu: RunningEmulator, calls: Calls, monkeypatch: pytest.MonkeyPatch
+    fleet: Project, emu: RunningEmulator, calls: Calls
 ) -> None:
     killed = interrupted_up(fleet, signal.SIGKILL, redeploy_started(emu))
     print(
@@ -79,30 +79,12 @@ def test_sigkill_leaves_a_lock_and_pending_operations_that_the_documented_steps_
     # the language host, the program and the provider host went with their engine
     assert killed.left_running == [] and killed.gone_after < 3
 
-    # 1. the stack is still locked by the dead CLI
-    locked = fleet.cli("up", "--yes", check=False)
-    assert locked.returncode != 0 and "pulumi cancel" in locked.output
-    fleet.cli("cancel", "--yes")
-
-    # 2. what was in flight: `pulumi stack export | jq -r '.deployment.pending_operations[]?.resource.urn'`
-    export = json.loads(fleet.cli("stack", "export").stdout)["deployment"]
-    in_flight = [op["resource"]["urn"] for op in export["pending_operations"]]
-    in_doubt = [urn for urn in in_flight if ":Redeploy::" in urn]
-    assert in_doubt, "the kill landed while a redeploy was in flight"
-
-    # 3. clear the pending operations (configs are sent again by the next up anyway)
-    fleet.cli("refresh", "--yes", "--clear-pending-creates")
-
-    # 4. the user checks each phone in doubt (here: the emulator's log says which redeploys
-    #    reached Maytapi) and records those that happened, without a call
-    happened = [urn for urn in in_doubt if emu.api_calls(path=f"/{phone_of(urn)}/redeploy$")]
-    assert happened, "a redeploy in flight reached Maytapi"
-    calls.take()
-    with monkeypatch.context() as env:
-        env.setenv("MAYTAPI_UNCERTAIN_ACTIONS", "happened")
-        fleet.cli("up", "--yes", *(arg for urn in happened for arg in ("--target", urn)))
-    assert calls.take() == []
-
-    # 5. a plain up finishes the fleet
-    fleet.cli("up", "--yes")
+    # the user checks each phone whose redeploy was in flight; here the emulator's log says
+    # which redeploys reached Maytapi
+    recovery = recover_after_kill(fleet, lambda urn: bool(emu.api_calls(path=f"/{phone_of(urn)}/redeploy$")))
+    # the stack was still locked by the dead CLI, and the next up said how to unlock it
+    assert recovery.locked.returncode != 0 and "pulumi cancel" in recovery.locked.output
+    # the kill landed while a redeploy was in flight, and it had reached Maytapi
+    assert recovery.in_doubt and recovery.recorded
+    assert set(recovery.in_doubt) <= set(recovery.in_flight)
     assert_converged(fleet, emu)
