@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -97,6 +98,14 @@ def interrupted_up(
     log.unlink()
     project.log.extend([f"$ pulumi up --yes  # interrupted by {sig.name}", output])
     return Interrupted(returncode, output, [command for _, command in left], gone_after)
+
+
+def phone_of(urn: str) -> str:
+    """The phone of a resource named as the fleets here name them: `phone-<id>[-<action>]`."""
+    match = re.search(r"::phone-(\d+)(-\w+)?$", urn)
+    if match is None:
+        raise ValueError(f"not a fleet resource: {urn}")
+    return match.group(1)
 
 
 ACTION_TYPES = tuple(

@@ -5,7 +5,6 @@ ends as declared, no action fires twice, and nothing the CLI started outlives it
 from __future__ import annotations
 
 import json
-import re
 import signal
 from collections import Counter
 from collections.abc import Callable
@@ -13,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from devtools.emulator import RunningEmulator
-from devtools.interrupt import interrupted_up, recover_after_kill
+from devtools.interrupt import interrupted_up, phone_of, recover_after_kill
 from devtools.stack import Project
 from tests.conftest import Calls
 
@@ -37,12 +36,6 @@ def fleet(make_project: Callable[..., Project], emu: RunningEmulator) -> Project
 
 def redeploy_started(emu: RunningEmulator) -> Callable[[], bool]:
     return lambda: bool(emu.api_calls(path="/redeploy$"))
-
-
-def phone_of(urn: str) -> str:
-    match = re.search(r"::phone-(\d+)-redeploy$", urn)
-    assert match, urn
-    return match.group(1)
 
 
 def assert_converged(project: Project, emu: RunningEmulator) -> None:
