@@ -119,6 +119,8 @@ class Recovery:
 
     locked: CliRun
     """The first `pulumi up`, refused: the dead CLI's lock."""
+    repaired: list[Path]
+    """Metadata files of a local backend that the kill cut short, removed."""
     in_flight: list[str]
     """URNs of the operations the engine had started and not seen end."""
     in_doubt: list[str]
@@ -131,6 +133,14 @@ def recover_after_kill(project: Project, happened: Callable[[str], bool]) -> Rec
     """The steps of the README's "When an up is interrupted" after SIGKILL, in order.
     `happened(urn)` is the user checking the phone of an action that was in flight."""
     locked = project.cli("up", "--yes", check=False)
+    repaired = []
+    if "failed to load checkpoint: EOF" in locked.output:
+        # A local (file://) backend writes each state file atomically, but the small metadata
+        # file beside it (`<file>.attrs`) in place: killed in that instant, it stays empty.
+        backend = Path(project.stack.workspace.env_vars["PULUMI_BACKEND_URL"].removeprefix("file://"))
+        repaired = [f for f in (backend / ".pulumi").rglob("*.attrs") if f.stat().st_size == 0]
+        for attrs in repaired:
+            attrs.unlink()  # find <backend>/.pulumi -name '*.attrs' -size 0 -delete
     project.cli("cancel", "--yes")
     # pulumi stack export | jq -r '.deployment.pending_operations[]?.resource | "\(.type) \(.urn)"'
     pending = json.loads(project.cli("stack", "export").stdout)["deployment"].get("pending_operations", [])
@@ -142,4 +152,4 @@ def recover_after_kill(project: Project, happened: Callable[[str], bool]) -> Rec
         targets = [arg for urn in recorded for arg in ("--target", urn)]
         project.cli("up", "--yes", *targets, env={"MAYTAPI_UNCERTAIN_ACTIONS": "happened"})
     project.cli("up", "--yes")
-    return Recovery(locked, in_flight, in_doubt, recorded)
+    return Recovery(locked, repaired, in_flight, in_doubt, recorded)

@@ -20,6 +20,7 @@ no call). It stops by itself: each scenario's runs are bounded in count, and onc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -150,8 +151,19 @@ class Soak:
             tally.runs += 1
             yield run
 
+    @contextlib.contextmanager
+    def guard(self, tally: Tally, run: int) -> Iterator[None]:
+        """A run that breaks is a finding, noted (and not counted as converged), not the end of
+        the soak."""
+        try:
+            yield
+        except Exception as exc:  # any failure of a run is reported, whatever it is
+            last = str(exc).strip().splitlines()[-1:] or [type(exc).__name__]
+            tally.notes.append(f"run {run} broke: {last[0][:300]}")
+
     def scenario(self, tally: Tally, body: Callable[[Tally], None]) -> Tally:
         started, captured = time.monotonic(), len(self.captured)
+        print(f"[soak] {tally.scenario} ...", flush=True)
         self.emu.reset()
         try:
             body(tally)
@@ -159,6 +171,7 @@ class Soak:
             tally.seconds = round(time.monotonic() - started, 1)
             self.captured.append(json.dumps(self.emu.calls()))
             tally.token_occurrences = sum(text.count(TOKEN) for text in self.captured[captured:])
+            print(f"[soak] {tally.scenario}: {tally.runs} runs in {tally.seconds}s", flush=True)
         return tally
 
     def calls_now(self) -> int:
@@ -198,18 +211,19 @@ class Soak:
         fleet = [str(1000 + n) for n in range(phones)]
         rate = 1 - (1 - FAULT_RATE) ** (1 / len(FAULT_KINDS))
         for run in self.runs(tally, runs):
-            self.emu.reset(phones=fleet)
-            for kind, fault in enumerate(FAULT_KINDS):
-                self.emu.fault(path="/config$", rate=rate, seed=run * 100 + kind, **fault)
-            project = self.project(fleet_program(fleet, revision=1))
-            first = project.cli("up", "--yes", check=False)
-            one_up = first.returncode == 0 and self.diverged(fleet) == 0
-            if not one_up:
-                tally.notes.append(f"run {run}: the first up failed; a second up without faults followed")
-                self.emu.clear_faults()
-                project.cli("up", "--yes", check=False)
-            self.count_end(tally, fleet, project, recovered=one_up)
-            self.capture(project)
+            with self.guard(tally, run):
+                self.emu.reset(phones=fleet)
+                for kind, fault in enumerate(FAULT_KINDS):
+                    self.emu.fault(path="/config$", rate=rate, seed=run * 100 + kind, **fault)
+                project = self.project(fleet_program(fleet, revision=1))
+                first = project.cli("up", "--yes", check=False)
+                one_up = first.returncode == 0 and self.diverged(fleet) == 0
+                if not one_up:
+                    tally.notes.append(f"run {run}: the first up failed; a second up without faults followed")
+                    self.emu.clear_faults()
+                    project.cli("up", "--yes", check=False)
+                self.count_end(tally, fleet, project, recovered=one_up)
+                self.capture(project)
 
     def lost_action_answers(self, tally: Tally, runs: int) -> None:
         """A redeploy's answer is lost: late (it happened) on even runs, the connection dropped
@@ -217,20 +231,23 @@ class Soak:
         as the README says; then one plain up. Each revision must be carried out once."""
         fleet = ["12", "13", "14"]
         for run in self.runs(tally, runs):
-            self.emu.reset(phones=fleet)
-            phone = fleet[run % len(fleet)]
-            late = run % 2 == 0
-            fault: dict[str, Any] = {"latency_ms": 2000} if late else {"drop": True}
-            self.emu.fault(path=f"/{phone}/redeploy$", **fault)
-            project = self.project(fleet_program(fleet, revision=1), config={"maytapi:readTimeout": "0.5"})
-            first = project.cli("up", "--yes", check=False)
-            if first.returncode == 0 or "MAYTAPI_UNCERTAIN_ACTIONS" not in first.output:
-                tally.notes.append(f"run {run}: the up did not fail saying how to answer")
-            self._settle()
-            answer = "happened" if late else "not-happened"
-            answered = project.cli("up", "--yes", check=False, env={"MAYTAPI_UNCERTAIN_ACTIONS": answer})
-            self.count_end(tally, fleet, project, answered.returncode == 0)
-            self.capture(project)
+            with self.guard(tally, run):
+                self.emu.reset(phones=fleet)
+                phone = fleet[run % len(fleet)]
+                late = run % 2 == 0
+                fault: dict[str, Any] = {"latency_ms": 2000} if late else {"drop": True}
+                self.emu.fault(path=f"/{phone}/redeploy$", **fault)
+                project = self.project(
+                    fleet_program(fleet, revision=1), config={"maytapi:readTimeout": "0.5"}
+                )
+                first = project.cli("up", "--yes", check=False)
+                if first.returncode == 0 or "MAYTAPI_UNCERTAIN_ACTIONS" not in first.output:
+                    tally.notes.append(f"run {run}: the up did not fail saying how to answer")
+                self._settle()
+                answer = "happened" if late else "not-happened"
+                answered = project.cli("up", "--yes", check=False, env={"MAYTAPI_UNCERTAIN_ACTIONS": answer})
+                self.count_end(tally, fleet, project, answered.returncode == 0)
+                self.capture(project)
 
     def _settle(self) -> None:
         """Wait (bounded) until the emulator has answered every call, late ones included."""
@@ -244,24 +261,25 @@ class Soak:
         """An up of `phones` PhoneConfigs and Redeploys (calls answered after 200 ms) gets
         `sig` once the first redeploy reached Maytapi; then the README's recovery."""
         fleet = [str(2000 + n) for n in range(phones)]
-        for _ in self.runs(tally, runs):
-            self.emu.reset(phones=fleet)
-            self.emu.fault(rate=1.0, latency_ms=200)
-            project = self.project(fleet_program(fleet, revision=1))
-            stopped = interrupted_up(project, sig, lambda: bool(self.emu.api_calls(path="/redeploy$")))
-            if stopped.left_running:
-                tally.notes.append(
-                    f"left running {stopped.gone_after:.1f}s after the CLI: {stopped.left_running}"
-                )
-            self._settle()
-            if sig is signal.SIGKILL:
-                recover_after_kill(
-                    project, lambda urn: bool(self.emu.api_calls(path=f"/{phone_of(urn)}/redeploy$"))
-                )
-            else:
-                project.cli("up", "--yes", check=False)
-            self.count_end(tally, fleet, project)
-            self.capture(project)
+        for run in self.runs(tally, runs):
+            with self.guard(tally, run):
+                self.emu.reset(phones=fleet)
+                self.emu.fault(rate=1.0, latency_ms=200)
+                project = self.project(fleet_program(fleet, revision=1))
+                stopped = interrupted_up(project, sig, lambda: bool(self.emu.api_calls(path="/redeploy$")))
+                if stopped.left_running:
+                    tally.notes.append(
+                        f"left running {stopped.gone_after:.1f}s after the CLI: {stopped.left_running}"
+                    )
+                self._settle()
+                if sig is signal.SIGKILL:
+                    recover_after_kill(
+                        project, lambda urn: bool(self.emu.api_calls(path=f"/{phone_of(urn)}/redeploy$"))
+                    )
+                else:
+                    project.cli("up", "--yes", check=False)
+                self.count_end(tally, fleet, project)
+                self.capture(project)
 
     def concurrent_posts(self, tally: Tally, posts: int, runs: int) -> None:
         """`posts` config POSTs at once, each to its own phone, straight at the emulator."""
@@ -276,15 +294,16 @@ class Soak:
             )
             return f"{response.status_code} {response.text}"
 
-        for _ in self.runs(tally, runs):
-            self.emu.reset(phones=phones)
-            with ThreadPoolExecutor(posts) as pool:
-                answers = list(pool.map(post, phones))
-            self.captured.extend(answers)
-            if all(answer.startswith("200 ") for answer in answers):
-                tally.converged_in_one_up += 1
-            tally.api_calls += self.calls_now()
-            tally.diverged_phones += self.diverged(phones)
+        for run in self.runs(tally, runs):
+            with self.guard(tally, run):
+                self.emu.reset(phones=phones)
+                with ThreadPoolExecutor(posts) as pool:
+                    answers = list(pool.map(post, phones))
+                self.captured.extend(answers)
+                if all(answer.startswith("200 ") for answer in answers):
+                    tally.converged_in_one_up += 1
+                tally.api_calls += self.calls_now()
+                tally.diverged_phones += self.diverged(phones)
 
     def bad_inputs(self, tally: Tally, cases: list[tuple[str, str, str]]) -> None:
         """Each bad input in a program: `pulumi preview` fails naming the property; no call."""

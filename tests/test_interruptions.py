@@ -75,8 +75,10 @@ def test_sigkill_leaves_a_lock_and_pending_operations_that_the_documented_steps_
     # the user checks each phone whose redeploy was in flight; here the emulator's log says
     # which redeploys reached Maytapi
     recovery = recover_after_kill(fleet, lambda urn: bool(emu.api_calls(path=f"/{phone_of(urn)}/redeploy$")))
-    # the stack was still locked by the dead CLI, and the next up said how to unlock it
-    assert recovery.locked.returncode != 0 and "pulumi cancel" in recovery.locked.output
+    # the stack was still locked by the dead CLI, and the next up said how to unlock it (unless
+    # the kill cut a metadata file of the local backend short, which the recovery removed)
+    assert recovery.locked.returncode != 0
+    assert "pulumi cancel" in recovery.locked.output or recovery.repaired
     # the kill landed while a redeploy was in flight, and it had reached Maytapi
     assert recovery.in_doubt and recovery.recorded
     assert set(recovery.in_doubt) <= set(recovery.in_flight)
