@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import email.utils
 import enum
+import json as jsonlib
+import logging
+import random
+import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from pydantic import TypeAdapter, ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
-from urllib3.util.retry import Retry
 
 from . import _validation
 from ._errors import (
     ApiError,
     AuthenticationError,
+    MaytapiError,
     PhoneNotFoundError,
     RateLimitedError,
     TransportError,
+    redact,
+    scrub,
 )
 from ._models import (
     BackupSuccess,
@@ -38,6 +49,13 @@ _T = TypeVar("_T")
 _PHONES = TypeAdapter(list[Phone])
 USER_AGENT = f"maytapi-pulumi/{__version__} python-requests/{requests.__version__}"
 _NOT_A_PHONE = "is not a valid phone instance id"
+_log = logging.getLogger("maytapi_pulumi")
+MAX_ANSWER_BYTES = 1 << 20
+MAX_RETRY_AFTER = 60.0  # a server asking for longer gets that long, no more: an hour's wait is a failure
+MAX_BACKOFF = 8.0
+DEFAULT_CALL_TIMEOUT = 120.0
+_REFUSED = (429, 503)  # the server refused the request: it did not act
+_GATEWAY = (502, 504)  # a proxy may have forwarded the request before failing
 
 
 class Action(enum.Enum):
@@ -48,23 +66,16 @@ class Action(enum.Enum):
     LOGOUT = "logout"
 
 
-class _Retry(Retry):
-    """urllib3's Retry, with a server's Retry-After capped: an hour's wait is a failure, not a retry."""
-
-    MAX_RETRY_AFTER = 60.0
-
-    def get_retry_after(self, response: Any) -> float | None:
-        after = super().get_retry_after(response)
-        return None if after is None else min(after, self.MAX_RETRY_AFTER)
-
-
 class MaytapiClient:
     """A client for one Maytapi product.
 
-    Reads and the config POST (which sets, so repeating it is harmless) are retried on
-    connection errors, 429, 502, 503 and 504. Actions are retried only when the request
-    provably never reached Maytapi (the connection failed) or was refused with 429/503:
-    repeating a redeploy or a factory reset that did happen is not harmless.
+    Each call is bounded: an attempt must connect and read its whole answer (at most 1 MiB)
+    within connect_timeout + read_timeout, and a call with its retries ends within
+    call_timeout. Reads and the config POST (which sets, so repeating it is harmless) are
+    retried on connection errors, 429, 502, 503 and 504. Actions are retried only when the
+    request provably never reached Maytapi (the connection failed) or was refused with
+    429/503: repeating a redeploy or a factory reset that did happen is not harmless.
+    Redirects are never followed: the token would go along to wherever they point.
     """
 
     def __init__(
@@ -73,44 +84,23 @@ class MaytapiClient:
         *,
         connect_timeout: float = 5.0,
         read_timeout: float | None = None,
-        retries: int = 3,
+        retries: int | None = None,
         backoff_factor: float = 0.5,
+        call_timeout: float = DEFAULT_CALL_TIMEOUT,
         session: requests.Session | None = None,
     ) -> None:
         self.settings = settings
-        self.timeout = (connect_timeout, read_timeout or settings.read_timeout)
-        common: dict[str, Any] = {
-            "total": retries,
-            "backoff_factor": backoff_factor,
-            "backoff_jitter": backoff_factor / 2,
-            "respect_retry_after_header": True,
-            "raise_on_status": False,  # the last answer is parsed for the server's message
-            "redirect": 0,
-            "other": 0,
-        }
-        safe = _Retry(
-            connect=retries,
-            read=retries,
-            status=retries,
-            status_forcelist=(429, 502, 503, 504),
-            allowed_methods=("GET", "POST"),
-            **common,
-        )
-        unsafe = _Retry(
-            connect=retries,
-            read=0,
-            status=retries,
-            status_forcelist=(429, 503),
-            allowed_methods=("GET",),
-            **common,
-        )
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout or settings.read_timeout
+        self.retries = settings.max_retries if retries is None else retries
+        self.backoff_factor = backoff_factor
+        self.call_timeout = call_timeout
         self._session = session or requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
         self._session.headers["x-maytapi-key"] = settings.api_token.get_secret_value()
-        # Both adapters belong to the one session; actions are sent through theirs explicitly.
-        self._session.mount("http://", HTTPAdapter(max_retries=safe, pool_maxsize=8))
-        self._session.mount("https://", HTTPAdapter(max_retries=safe, pool_maxsize=8))
-        self._action_adapter = HTTPAdapter(max_retries=unsafe, pool_maxsize=8)
+        # Retries are this class's own (_call): urllib3 makes one attempt and follows nothing.
+        self._session.mount("http://", HTTPAdapter(max_retries=0, pool_maxsize=8))
+        self._session.mount("https://", HTTPAdapter(max_retries=0, pool_maxsize=8))
 
     def __repr__(self) -> str:
         return f"MaytapiClient(product_url={self.settings.product_url!r})"
@@ -123,7 +113,6 @@ class MaytapiClient:
 
     def close(self) -> None:
         self._session.close()
-        self._action_adapter.close()
 
     # -- the seed's operations ------------------------------------------------------------
 
@@ -135,22 +124,24 @@ class MaytapiClient:
             "GET",
             f"/{phone}/config",
             phone,
-            lambda body: PhoneConfig.from_body(body) or PhoneConfig(),
+            _config_in,
         )
 
     def set_config(self, phone_id: str | int, webhook: str | None, ack_delivery: bool = False) -> PhoneConfig:
         """POST /{phone_id}/config. `webhook` None or "" hands delivery back to the product's webhook.
 
-        Returns the config as Maytapi reports it; a field the answer leaves out is taken as sent.
+        Returns the config as Maytapi reports it; a field the answer leaves out is taken as sent,
+        and so is the whole config when the answer is a bare {"success": true}.
         """
         phone = _validation.phone_id(phone_id)
         request = ConfigRequest(webhook=_validation.webhook(webhook), ack_delivery=ack_delivery)
         sent = request.model_dump()
 
         def reported(body: Any) -> PhoneConfig:
-            config = PhoneConfig.from_body(body)
-            given = config.model_dump(include=config.model_fields_set & set(sent)) if config else {}
-            return PhoneConfig.model_validate({**sent, **given})
+            if isinstance(body, dict) and body.get("success") is True and PhoneConfig.from_body(body) is None:
+                return PhoneConfig.model_validate(sent)
+            config = _config_in(body)
+            return PhoneConfig.model_validate({**sent, **config.model_dump(include=config.model_fields_set)})
 
         return self._call("set config", "POST", f"/{phone}/config", phone, reported, json=sent)
 
@@ -187,7 +178,13 @@ class MaytapiClient:
         _deprecated("restore", None)
         phone = _validation.phone_id(phone_id)
         return self._call(
-            "restore", "POST", f"/{phone}/restore", phone, JustSuccess.model_validate, json=data
+            "restore",
+            "POST",
+            f"/{phone}/restore",
+            phone,
+            JustSuccess.model_validate,
+            json=data,
+            acknowledged=True,
         )
 
     def delete(self, phone_id: str | int) -> DeleteSuccess:
@@ -229,35 +226,166 @@ class MaytapiClient:
         *,
         json: Any = None,
         action: bool = False,
+        acknowledged: bool = False,
     ) -> _T:
+        """One operation with its retries; every error it raises has the token scrubbed."""
+        try:
+            body = self._answer(operation, method, path, phone_id, json, action)
+            if (action or acknowledged) and body.body.get("success") is not True:
+                detail = body.said or f"no success: true in the answer {body.text[:100]!r}"
+                raise ApiError(operation, phone_id, body.status, detail)
+            try:
+                return parse(body.json)
+            except ValidationError as exc:
+                problem = f"{exc.error_count()} problem(s), first: {exc.errors()[0]['msg']}"
+                raise ApiError(operation, phone_id, body.status, f"unexpected answer: {problem}") from None
+            except ValueError as exc:
+                raise ApiError(operation, phone_id, body.status, f"unexpected answer: {exc}") from None
+        except MaytapiError as exc:
+            exc.__context__ = exc.__cause__ = None
+            raise scrub(exc, self._token) from None
+
+    @property
+    def _token(self) -> str:
+        return self.settings.api_token.get_secret_value()
+
+    def _answer(
+        self, operation: str, method: str, path: str, phone_id: str | None, json: Any, action: bool
+    ) -> _Parsed:
         url = self.settings.product_url + path
-        try:
-            if action:
-                prepared = self._session.prepare_request(requests.Request(method, url, json=json))
-                # Sent past the session, so the session's proxy, CA and cert settings are applied here.
-                env = self._session.merge_environment_settings(url, {}, None, None, None)
-                response = self._action_adapter.send(
-                    prepared,
-                    timeout=self.timeout,
-                    proxies=env["proxies"],
-                    verify=True if env["verify"] is None else env["verify"],
-                    cert=env["cert"],
+        started = time.monotonic()
+        ends = started + self.call_timeout
+        for attempt in range(1, self.retries + 2):
+            try:
+                answer = self._exchange(method, url, json, min(ends, time.monotonic() + self.attempt_timeout))
+            except _Unanswered as exc:
+                error: MaytapiError = TransportError(
+                    operation,
+                    phone_id,
+                    redact(exc.detail, self._token),
+                    may_have_happened=action and exc.sent,
                 )
+                retry = not (action and exc.sent)
+                asked: float | None = None
             else:
-                response = self._session.request(method, url, json=json, timeout=self.timeout)
-            response.content  # noqa: B018 - a body cut short fails here, inside the try
-        except requests.ConnectTimeout as exc:
-            raise TransportError(operation, phone_id, _describe(exc), may_have_happened=False) from None
-        except requests.RequestException as exc:
-            raise TransportError(
-                operation, phone_id, _describe(exc), may_have_happened=action and _sent(exc)
-            ) from None
-        body = _parse(operation, phone_id, response)
+                parsed = _parse(operation, phone_id, answer, self._token)
+                status = answer.status
+                if not (status in _REFUSED or (status in _GATEWAY and not action)):
+                    return parsed.result()
+                error, retry, asked = parsed.error(), True, _retry_after(answer.headers)
+            if not retry:
+                raise error
+            wait = asked if asked is not None else self._backoff(attempt)
+            left = ends - time.monotonic()
+            if attempt > self.retries or wait >= left:
+                raise _gave_up(error, attempt, time.monotonic() - started, self, wait >= left)
+            said = redact(str(error), self._token)
+            _log.info("Retrying in %.2f s (attempt %d of %d): %s", wait, attempt + 1, self.retries + 1, said)
+            time.sleep(wait)
+        raise AssertionError("unreachable: the last attempt raises")
+
+    @property
+    def attempt_timeout(self) -> float:
+        """The bound on one attempt: connecting, then the whole answer."""
+        return self.connect_timeout + self.read_timeout
+
+    def _backoff(self, attempt: int) -> float:
+        # Exponential, capped, with jitter so that a fleet's retries do not arrive in step.
+        return min(MAX_BACKOFF, self.backoff_factor * 2.0 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+
+    def _exchange(self, method: str, url: str, json: Any, deadline: float) -> _Answer:
+        left = max(deadline - time.monotonic(), 0.001)
         try:
-            return parse(body)
-        except ValidationError as exc:
-            detail = f"unexpected answer: {exc.error_count()} problem(s), first: {exc.errors()[0]['msg']}"
-            raise ApiError(operation, phone_id, response.status_code, detail) from None
+            response = self._session.request(
+                method,
+                url,
+                json=json,
+                timeout=(min(self.connect_timeout, left), min(self.read_timeout, left)),
+                allow_redirects=False,
+                stream=True,
+            )
+            try:
+                content = _read(response, deadline, self.attempt_timeout)
+            except BaseException:
+                response.close()
+                raise
+            # A connection whose answer was read whole goes back to the pool; any other is closed.
+            if content is _TOO_LARGE:
+                response.close()
+            else:
+                response.raw.release_conn()
+            return _Answer(url, response.status_code, response.reason or "", response.headers, content)
+        except requests.ConnectTimeout as exc:
+            raise _Unanswered(_describe(exc), sent=False) from None
+        except requests.RequestException as exc:
+            raise _Unanswered(_describe(exc), sent=_sent(exc)) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _Unanswered(f"{type(exc).__name__}: {exc}", sent=True) from None
+
+
+@dataclass(frozen=True)
+class _Answer:
+    url: str
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    content: bytes
+
+
+class _Unanswered(Exception):
+    """No complete answer: `sent` when the request may have reached the server."""
+
+    def __init__(self, detail: str, *, sent: bool) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.sent = sent
+
+
+_NOT_JSON = object()
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """An answer, read: its JSON (or _NOT_JSON), the server's message, and the error it is if it is one."""
+
+    status: int
+    json: Any
+    text: str
+    said: str  # the body's own "message", if any
+    failure: MaytapiError | None
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return self.json if isinstance(self.json, dict) else {}
+
+    def result(self) -> _Parsed:
+        if self.failure is not None:
+            raise self.failure
+        return self
+
+    def error(self) -> MaytapiError:
+        assert self.failure is not None, "only failed answers are retried"
+        return self.failure
+
+
+def _read(response: requests.Response, deadline: float, bound: float) -> bytes:
+    """The whole body, decoded, within the deadline and MAX_ANSWER_BYTES, whatever the server sends."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+        return _TOO_LARGE
+    content = bytearray()
+    while chunk := response.raw.read1(65536, decode_content=True):
+        content += chunk
+        if len(content) > MAX_ANSWER_BYTES:
+            return _TOO_LARGE
+        if time.monotonic() > deadline:
+            raise _Unanswered(
+                f"no complete answer within {bound:g} s (the body was still arriving)", sent=True
+            )
+    return bytes(content)
+
+
+_TOO_LARGE = b"\0too large"  # a sentinel no JSON answer can be
 
 
 def _describe(exc: requests.RequestException) -> str:
@@ -271,26 +399,81 @@ def _sent(exc: requests.RequestException) -> bool:
     return not isinstance(reason, NewConnectionError)
 
 
-def _parse(operation: str, phone_id: str | None, response: requests.Response) -> Any:
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Retry-After in seconds (a number or an HTTP date), capped; None when absent or unreadable."""
+    text = (headers.get("Retry-After") or "").strip()
+    if text.isascii() and text.isdigit():
+        return min(float(text), MAX_RETRY_AFTER)
     try:
-        body: Any = response.json()
-    except ValueError:
-        body = None
-    message = body.get("message") if isinstance(body, dict) else None
-    message = str(message) if message else (response.text[:300].strip() or response.reason or "no message")
-    status = response.status_code
-    failed = status >= 400 or (isinstance(body, dict) and body.get("success") is False)
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return min(max((when - datetime.now(timezone.utc)).total_seconds(), 0.0), MAX_RETRY_AFTER)
+
+
+def _gave_up(
+    error: MaytapiError, attempts: int, seconds: float, client: MaytapiClient, out_of_time: bool
+) -> MaytapiError:
+    """The last attempt's error, saying how long the client tried and which setting gives more."""
+    if out_of_time:
+        why = f"the next attempt would pass the call's time bound of {client.call_timeout:g} s"
+    else:
+        why = f"maytapi:maxRetries is {client.retries}"
+    if attempts > 1 or out_of_time:
+        error.args = (f"{error.args[0]} (gave up after {attempts} attempt(s) in {seconds:.1f} s: {why})",)
+    return error
+
+
+def _config_in(body: Any) -> PhoneConfig:
+    config = PhoneConfig.from_body(body)
+    if config is None:
+        raise ValueError("no config in it (neither under status, data nor at the top level)")
+    return config
+
+
+def _parse(operation: str, phone_id: str | None, answer: _Answer, token: str) -> _Parsed:
+    status = answer.status
+    text = redact(answer.content.decode("utf-8", "replace"), token)
+    if answer.content is _TOO_LARGE:
+        detail = f"the answer is larger than {MAX_ANSWER_BYTES >> 20} MiB; stopped reading it"
+        return _Parsed(status, None, "", "", ApiError(operation, phone_id, status, detail))
+    try:
+        body: Any = jsonlib.loads(answer.content)
+    except (ValueError, RecursionError):
+        body = _NOT_JSON
+    said = body.get("message") if isinstance(body, dict) else None
+    said = redact(said if isinstance(said, str) else jsonlib.dumps(said), token)[:300] if said else ""
+    message = (said or text.strip() or answer.reason or "no message")[:300]
+    if 300 <= status < 400:
+        return _Parsed(status, body, text, said, _redirect(operation, phone_id, answer))
+    failed = status >= 400 or (isinstance(body, dict) and "success" in body and body["success"] is not True)
     if not failed:
-        if body is None:
-            raise ApiError(operation, phone_id, status, f"expected JSON, got {response.text[:100]!r}")
-        return body
+        error = None
+        if body is _NOT_JSON or not 200 <= status < 300:
+            error = ApiError(operation, phone_id, status, f"expected JSON, got {text[:100]!r}")
+        return _Parsed(status, body, text, said, error)
     if status in (401, 403):
-        raise AuthenticationError(operation, phone_id, status, message)
-    if status == 429:
-        raise RateLimitedError(operation, phone_id, status, message, response.headers.get("Retry-After"))
-    if _NOT_A_PHONE in message or (status == 404 and phone_id is not None and "phone" in message.lower()):
-        raise PhoneNotFoundError(operation, phone_id, status, message)
-    raise ApiError(operation, phone_id, status, message)
+        error = AuthenticationError(operation, phone_id, status, message)
+    elif status == 429:
+        error = RateLimitedError(operation, phone_id, status, message, answer.headers.get("Retry-After"))
+    elif _NOT_A_PHONE in message or (status == 404 and phone_id is not None and "phone" in message.lower()):
+        error = PhoneNotFoundError(operation, phone_id, status, message)
+    else:
+        error = ApiError(operation, phone_id, status, message)
+    return _Parsed(status, body, text, said, error)
+
+
+def _redirect(operation: str, phone_id: str | None, answer: _Answer) -> ApiError:
+    location = answer.headers.get("Location")
+    target = urlsplit(urljoin(answer.url, location)) if location else None
+    host = f"{target.scheme}://{target.netloc.rpartition('@')[2]}" if target and target.netloc else "nowhere"
+    detail = (
+        f"redirected to {host}, not followed (redirects are never followed: the API token would go "
+        "along); check maytapi:baseUrl"
+    )
+    return ApiError(operation, phone_id, answer.status, detail)
 
 
 def _deprecated(name: str, replacement: str | None) -> None:

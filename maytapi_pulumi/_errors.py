@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import html
+import re
+from urllib.parse import quote, quote_plus
+
 
 class MaytapiError(Exception):
     """Base of every error raised by maytapi_pulumi."""
@@ -78,3 +84,64 @@ class TransportError(_CallError):
                 "check the phone before asking for it again"
             )
         super().__init__(operation, phone_id, detail)
+
+
+REDACTED = "[redacted]"
+
+
+def redact(text: str, secret: str) -> str:
+    """`text` with every form of `secret` a server could echo replaced by [redacted].
+
+    A server may echo the request's headers in its error page as plain text, JSON, HTML,
+    URL-encoded, hex or base64 (e.g. a debug dump of the raw request): each form is matched,
+    ignoring case, and the base64 one at any alignment inside a longer encoded blob.
+    """
+    return _forms(secret).sub(REDACTED, text) if secret else text
+
+
+def scrub(error: BaseException, secret: str) -> BaseException:
+    """The error with `secret` redacted from its args, its string attributes and its notes;
+    every error a call raises passes here, so no server echo can carry the token out."""
+    error.args = tuple(redact(a, secret) if isinstance(a, str) else a for a in error.args)
+    for name, value in list(vars(error).items()):
+        if isinstance(value, str):
+            setattr(error, name, redact(value, secret))
+        elif name == "__notes__" and isinstance(value, list):
+            value[:] = [redact(str(note), secret) for note in value]
+    return error
+
+
+@functools.lru_cache(maxsize=16)
+def _forms(secret: str) -> re.Pattern[str]:
+    raw = secret.encode()
+    # Character by character, each in any escape a JSON, HTML or URL encoder may apply to it
+    # (encoders differ in which characters they escape, so escapes mix within one echo).
+    escaped = "".join(_char(c) for c in secret)
+    forms = {quote_plus(secret), quote(quote(secret, safe=""), safe=""), raw.hex()}
+    for offset in range(3):
+        # The token's own whole base64 groups, wherever it sits in the encoded text.
+        first, last = -(-offset // 3), (offset + len(raw)) // 3
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            middle = encode(b"\0" * offset + raw)[4 * first : 4 * last].decode()
+            if len(middle) >= 8:
+                forms.add(middle)
+    forms.add(base64.b64encode(raw).decode().rstrip("="))
+    forms.add(base64.b32encode(raw).decode().rstrip("="))
+    alternatives = [escaped, *map(re.escape, sorted((f for f in forms if f), key=len, reverse=True))]
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def _char(c: str) -> str:
+    code = ord(c)
+    forms = {
+        re.escape(c),
+        re.escape("\\" + c),  # \/ and the like
+        re.escape(html.escape(c)),
+        rf"\\u0*{code:x}",
+        rf"&#0*{code};",
+        rf"&#x0*{code:x};",
+        re.escape(quote(c, safe="")),
+    }
+    if c == " ":
+        forms.add(r"\+")
+    return "(?:" + "|".join(sorted(forms)) + ")"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import threading
 import time
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 import requests
+from pulumi import automation as auto
 from pydantic import SecretStr
 
 from devtools.emulator import RunningEmulator
@@ -316,11 +318,13 @@ def test_get_config_reads_a_config_under_data(emu: RunningEmulator, client: Mayt
     assert client.get_config(12) == PhoneConfigBody(webhook=HOOK, ack_delivery=False)
 
 
-def test_get_config_without_a_config_in_the_answer_is_empty(
+def test_get_config_without_a_config_in_the_answer_is_an_unexpected_answer(
     emu: RunningEmulator, client: MaytapiClient
 ) -> None:
+    # Not an empty config: a refresh would report drift that does not exist.
     emu.fault(path="/12/config$", status=200, body={"success": True})
-    assert client.get_config(12) == PhoneConfigBody(webhook="", ack_delivery=False)
+    with pytest.raises(ApiError, match="HTTP 200: unexpected answer: no config in it"):
+        client.get_config(12)
 
 
 def test_set_config_without_a_config_in_the_answer_returns_what_was_sent(
@@ -468,7 +472,9 @@ def test_error_message_names_operation_phone_status_and_server_message(
         call(client)
     error = info.value
     assert (error.phone_id, error.status_code, error.server_message) == (phone, status, message)
-    assert str(error) == f"Maytapi {error.operation} on phone {phone} failed: HTTP {status}: {message}"
+    gave_up = rf" \(gave up after {ATTEMPTS} attempt\(s\) in [\d.]+ s: maytapi:maxRetries is {RETRIES}\)"
+    expected = re.escape(f"Maytapi {error.operation} on phone {phone} failed: HTTP {status}: {message}")
+    assert re.fullmatch(expected + (gave_up if status == 429 else ""), str(error))
     assert error.operation in ("get config", "set config", "logout", "redeploy")
 
 
@@ -647,12 +653,12 @@ def test_connection_refused_raises_transport_error_that_did_not_happen(
 def test_action_connection_refused_is_retried_and_did_not_happen(
     emu: RunningEmulator, closed_port: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="urllib3")
+    caplog.set_level(logging.INFO, logger="maytapi_pulumi")
     client = make_client(f"http://127.0.0.1:{closed_port}/api", emu.product_id)
     with client, pytest.raises(TransportError) as info:
         client.redeploy(12)
     assert info.value.may_have_happened is False
-    # A closed port keeps no call log; urllib3 logs each retry of a failed connection instead.
+    # A closed port keeps no call log; the client logs each retry instead.
     retried = [r for r in caplog.records if r.getMessage().startswith("Retrying")]
     assert len(retried) == RETRIES
 
@@ -812,3 +818,77 @@ def test_user_agent_names_the_package_and_its_version(
     call(client)
     [logged] = emu.api_calls()
     assert logged["headers"]["User-Agent"].startswith(f"maytapi-pulumi/{__version__} ")
+
+
+# -- convergence under transient faults, through the real CLI ---------------------------------------
+
+FLEET_SIZE = 50
+FAULT_RATE = 0.3
+# Five seeded faults share the rate: each fires with probability r, so 1 - (1 - r)**5 = 0.3.
+EACH = 1 - (1 - FAULT_RATE) ** (1 / 5)
+TRANSIENT_FAULTS = [{"status": 503}, {"status": 502}, {"status": 504}, {"status": 429}, {"drop": True}]
+
+
+def fleet_program(size: int) -> str:
+    return f"""
+from maytapi_pulumi import PhoneConfig
+for n in range({size}):
+    PhoneConfig(f"phone-{{n}}", phone_id=str(100 + n), webhook=f"https://hooks.example.com/{{n}}",
+                ack_delivery=n % 2 == 0)
+"""
+
+
+def test_a_fleet_under_30_percent_transient_faults_converges_in_one_up(
+    make_project: Callable[..., Any], emu: RunningEmulator
+) -> None:
+    emu.reset([str(100 + n) for n in range(FLEET_SIZE)])
+    for seed, effect in enumerate(TRANSIENT_FAULTS, start=1):
+        emu.fault(rate=EACH, seed=seed, **effect)
+    project = make_project(fleet_program(FLEET_SIZE))
+
+    started = time.monotonic()
+    up = project.cli("up", "--yes", check=False)
+    took = time.monotonic() - started
+
+    assert up.returncode == 0, up.output
+    posts = emu.api_calls(method="POST", path=r"^/\d+/config$")
+    faulted = [c for c in posts if c["fault"] is not None]
+    per_phone = [
+        len([c for c in posts if c["path"].endswith(f"/{100 + n}/config")]) for n in range(FLEET_SIZE)
+    ]
+    print(
+        f"\n{FLEET_SIZE} phones, {FAULT_RATE:.0%} faults: one up converged in {took:.1f} s; "
+        f"{len(posts)} config POSTs, {len(faulted)} faulted ({len(faulted) / len(posts):.0%}), "
+        f"at most {max(per_phone)} attempts for one phone"
+    )
+    assert len(faulted) > 0.2 * len(posts)  # the faults did fire at about the rate asked
+    assert len([c for c in posts if c["fault"] is None]) == FLEET_SIZE  # one success per phone
+    for n in range(FLEET_SIZE):
+        phone = emu.phone(str(100 + n))
+        assert (phone["webhook"], phone["ack_delivery"]) == (f"https://hooks.example.com/{n}", n % 2 == 0)
+
+
+def test_a_dead_api_fails_the_up_in_bounded_time_and_max_retries_is_checked(
+    make_project: Callable[..., Any], closed_port: int
+) -> None:
+    dead = {"maytapi:baseUrl": f"http://127.0.0.1:{closed_port}/api", "maytapi:maxRetries": "lots"}
+    project = make_project(fleet_program(1), config=dead)
+
+    # an invalid budget fails the preview, naming the setting and its variable, before any call
+    preview = project.cli("preview", check=False)
+    assert preview.returncode != 0
+    assert (
+        "maytapi:maxRetries (MAYTAPI_MAX_RETRIES): 'lots' is not a whole number from 0 to 100"
+        in preview.output
+    )
+
+    # with a budget of 2 retries, the up fails after 3 attempts, saying so
+    project.stack.set_config("maytapi:maxRetries", auto.ConfigValue("2"))
+    started = time.monotonic()
+    up = project.cli("up", "--yes", check=False)
+    took = time.monotonic() - started
+    print(f"\ndead API: the up failed in {took:.1f} s")
+    assert up.returncode != 0
+    assert "Maytapi set config on phone 100 failed: ConnectionError: " in up.output
+    assert "(gave up after 3 attempt(s) in " in up.output and "maytapi:maxRetries is 2)" in up.output
+    assert TOKEN not in up.output

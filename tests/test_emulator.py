@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -555,3 +556,85 @@ def test_env_fallbacks_latency_flag_and_sigint() -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+# -- hostile input: every request gets a JSON answer and a log entry, no key is ever recorded ----
+
+
+def logged(emu: RunningEmulator) -> dict[str, Any]:
+    [call] = emu.calls()
+    return call
+
+
+def test_deeply_nested_json_is_a_400_and_is_logged(emu: RunningEmulator) -> None:
+    answer = api(emu, "POST", "/12/config", data=b"[" * 100_000)
+    assert body(answer, 400) == {"success": False, "message": "Body must be a JSON object"}
+    call = logged(emu)
+    assert (call["status"], call["json"], call["error"]) == (400, None, None)
+    assert emu.phone("12")["webhook"] == ""
+
+
+def test_a_valid_but_absurdly_deep_body_is_not_json_to_the_emulator(emu: RunningEmulator) -> None:
+    deep = "[" * 500 + "]" * 500
+    assert body(api(emu, "POST", "/12/config", data=deep), 400)["message"] == "Body must be a JSON object"
+    assert logged(emu)["json"] is None  # the log stays servable: nothing deeper than 64 levels
+
+
+def test_oversized_body_is_a_413_and_is_logged(emu: RunningEmulator) -> None:
+    answer = api(emu, "POST", "/12/config", data=b"x" * (2 << 20))
+    assert body(answer, 413) == {"success": False, "message": "Request body larger than 1 MiB"}
+    call = logged(emu)
+    assert (call["method"], call["status"], call["error"]) == ("POST", 413, "body too large")
+
+
+def test_a_body_cut_short_is_logged(emu: RunningEmulator) -> None:
+    host, port = emu.root_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        head = f"POST /api/{PRODUCT}/12/config HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
+        sock.sendall(head.encode() + b'{"webhook": "https://')
+    wait_for(lambda: bool(emu.calls()) and emu.calls()[0]["status"] is not None)
+    call = logged(emu)
+    assert call["status"] == 400 and call["error"].startswith("body cut short")
+    assert emu.phone("12")["webhook"] == ""
+
+
+def test_no_key_is_recorded_from_headers_query_path_or_body(emu: RunningEmulator) -> None:
+    query = {"x-maytapi-key": TOKEN, "apikey": "another-key-value", "trace": f"id-{TOKEN}"}
+    headers = {"x-maytapi-key": TOKEN, "Authorization": f"Bearer {TOKEN}", "X-Echo": f"k={TOKEN}"}
+    requests.post(
+        f"{emu.api_url}/12/config", params=query, headers=headers, json={"webhook": TOKEN}, timeout=10
+    )
+    requests.get(f"{emu.base_url}/{TOKEN}/listPhones", headers=headers, timeout=10)
+    log = json.dumps(emu.calls())
+    assert TOKEN not in log and "another-key-value" not in log
+    first = emu.calls()[0]
+    assert first["query"] == {"x-maytapi-key": "[redacted]", "apikey": "[redacted]", "trace": "id-[redacted]"}
+    assert "Authorization" not in first["headers"] and first["headers"]["X-Echo"] == "k=[redacted]"
+    assert first["key_sent"] is True
+
+
+@pytest.mark.parametrize("alias", ["0012", "012"])
+def test_a_phone_id_with_leading_zeros_is_the_same_phone(emu: RunningEmulator, alias: str) -> None:
+    body(api(emu, "POST", f"/{alias}/config", json={"webhook": "https://a.example"}))
+    assert emu.phone("12")["webhook"] == "https://a.example"
+    assert emu.set_phone(alias, ack_delivery=True)["id"] == "12"
+    assert [p["id"] for p in body(api(emu, "GET", "/listPhones"))] == [12, 13]
+
+
+@pytest.mark.parametrize("bad", ["١٢", "\uff11\uff12", "12a", "+12"])
+def test_a_phone_id_that_is_not_ascii_digits_is_no_phone(emu: RunningEmulator, bad: str) -> None:
+    answer = body(api(emu, "GET", f"/{bad}/config"))
+    assert answer == {"success": False, "message": f"[{bad}] is not a valid phone instance id"}
+    with pytest.raises(RuntimeError, match=r"HTTP 400: .*ASCII digit strings"):
+        emu.set_phone(bad, webhook="https://b.example")
+    with pytest.raises(RuntimeError, match="HTTP 400"):
+        emu.reset([bad])
+    assert [p["id"] for p in body(api(emu, "GET", "/listPhones"))] == [12, 13]
+
+
+def test_the_phones_flag_canonicalises_or_refuses() -> None:
+    command = [sys.executable, "-m", "maytapi_pulumi.emulator", "--port", "0", "--phones", "12,١٢"]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=30, cwd=ROOT)
+    assert refused.returncode == 2 and "'١٢' is not" in refused.stderr
+    with RunningEmulator(phones=("0012", "13")) as emulator:
+        assert [p["id"] for p in emulator.phones()] == ["12", "13"]

@@ -518,3 +518,33 @@ def test_product_id_error_names_the_callers_field() -> None:
 
 def test_product_id_returns_the_canonical_form() -> None:
     assert _validation.product_id(PRODUCT.upper().replace("-", "")) == PRODUCT
+
+
+# -- maytapi:maxRetries -----------------------------------------------------------------------------
+
+
+def test_max_retries_defaults_to_nine() -> None:
+    base = {"maytapi:productId": PRODUCT, "maytapi:apiToken": TOKEN}
+    assert Settings.from_sources(base, {}).max_retries == 9
+
+
+def test_max_retries_from_config_then_environment() -> None:
+    base = {"maytapi:productId": PRODUCT, "maytapi:apiToken": TOKEN}
+    env = {"MAYTAPI_MAX_RETRIES": "4"}
+    assert Settings.from_sources({**base, "maytapi:maxRetries": "0"}, env).max_retries == 0
+    assert Settings.from_sources(base, env).max_retries == 4
+
+
+@pytest.mark.parametrize("bad", ["lots", "-1", "2.5", "101", "١٢", " "])
+def test_max_retries_that_is_not_a_whole_number_up_to_100_is_refused(bad: str) -> None:
+    base = {"maytapi:productId": PRODUCT, "maytapi:apiToken": TOKEN, "maytapi:maxRetries": bad}
+    with pytest.raises(InvalidInputError) as info:
+        Settings.from_sources(base, {})
+    assert info.value.field == "max_retries"
+    assert str(info.value) == f"max_retries: {bad!r} is not a whole number from 0 to 100; use e.g. 9"
+
+
+@pytest.mark.parametrize("bad", [-1, 101, True, 2.0])
+def test_settings_refuse_a_max_retries_of_the_wrong_kind(bad: Any) -> None:
+    with pytest.raises(InvalidInputError, match="max_retries"):
+        Settings(PRODUCT, TOKEN, max_retries=bad)

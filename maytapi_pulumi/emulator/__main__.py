@@ -13,14 +13,14 @@ from aiohttp import web
 
 from . import _statefile
 from ._app import STATE, create_app
-from ._state import DEFAULT_PHONES, DEFAULT_PRODUCT_ID, DEFAULT_TOKEN
+from ._state import DEFAULT_PHONES, DEFAULT_PRODUCT_ID, DEFAULT_TOKEN, canonical_phone_ids
 
 
 def _phone_ids(text: str) -> list[str]:
-    ids = [p.strip() for p in text.split(",") if p.strip()]
-    if not all(p.isdigit() for p in ids):
-        raise argparse.ArgumentTypeError(f"phone ids are digit strings: {text!r}")
-    return ids
+    try:
+        return canonical_phone_ids([p.strip() for p in text.split(",") if p.strip()])
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:

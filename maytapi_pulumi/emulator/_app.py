@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from .._errors import REDACTED, redact
 from ._state import (
     DEFAULT_PHONES,
     DEFAULT_PRODUCT_ID,
@@ -20,10 +21,15 @@ from ._state import (
     PhoneSpec,
     ResetSpec,
     Settings,
+    canonical_phone_id,
 )
 
 STATE = web.AppKey("state", EmulatorState)
 KEY_HEADER = "x-maytapi-key"
+# Names under which a client might send a key, in a header or the query: never recorded.
+KEY_NAMES = frozenset({KEY_HEADER, "key", "apikey", "api_key", "api-key", "token", "authorization"})
+MAX_BODY = 1 << 20  # aiohttp's own limit (client_max_size), answered 413
+MAX_JSON_DEPTH = 64
 UNSUPPORTED_BACKUP = "Multi-device does not support backup and restore"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -44,10 +50,36 @@ def _failure(status: int, message: str) -> web.Response:
 
 
 def _json_or_none(raw: bytes) -> Any:
+    """The body as JSON, or None when it is absent, not JSON, or nested deeper than anything
+    Maytapi takes (so no recursion limit is ever reached here or when the log is served)."""
     try:
-        return json.loads(raw) if raw else None
-    except ValueError:
+        body = json.loads(raw) if raw else None
+    except (ValueError, RecursionError):
         return None
+    return body if _depth(body) <= MAX_JSON_DEPTH else None
+
+
+def _depth(value: Any) -> int:
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, dict):
+            todo += [(v, depth + 1) for v in item.values()]
+        elif isinstance(item, list):
+            todo += [(v, depth + 1) for v in item]
+    return deepest
+
+
+def _unkeyed(value: Any, token: str) -> Any:
+    """A value for the call log: the emulator's token redacted wherever it appears."""
+    if isinstance(value, str):
+        return redact(value, token)
+    if isinstance(value, dict):
+        return {_unkeyed(k, token): _unkeyed(v, token) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unkeyed(v, token) for v in value]
+    return value
 
 
 @web.middleware
@@ -55,15 +87,31 @@ async def _api_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if request.path != "/api" and not request.path.startswith("/api/"):
         return await handler(request)
     state = request.app[STATE]
+    token = state.settings.token
     call = state.record(
         method=request.method,
-        path=request.path,
-        query=dict(request.query),
-        json=_json_or_none(await request.read()),
-        headers={k: v for k, v in request.headers.items() if k.lower() != KEY_HEADER},
+        path=_unkeyed(request.path, token),
+        query={
+            k: REDACTED if k.lower() in KEY_NAMES else _unkeyed(v, token) for k, v in request.query.items()
+        },
+        json=None,
+        headers={k: _unkeyed(v, token) for k, v in request.headers.items() if k.lower() not in KEY_NAMES},
         key_sent=KEY_HEADER in request.headers,
     )
-    response = await _answer(request, handler, state, call)
+    # Each way a request can go wrong still ends in the log, with the status it was answered.
+    try:
+        call["json"] = _unkeyed(_json_or_none(await request.read()), token)
+    except web.HTTPRequestEntityTooLarge:
+        call["status"], call["error"] = 413, "body too large"
+        return _failure(413, f"Request body larger than {MAX_BODY >> 20} MiB")
+    except (ConnectionError, asyncio.IncompleteReadError, web.HTTPException, OSError) as exc:
+        call["status"], call["error"] = 400, f"body cut short ({type(exc).__name__})"
+        return _failure(400, "Request body cut short")
+    try:
+        response = await _answer(request, handler, state, call)
+    except Exception as exc:  # a bug here must neither lose the call nor show a traceback
+        call["status"], call["error"] = 500, f"emulator error ({type(exc).__name__})"
+        return _failure(500, f"Emulator error: {type(exc).__name__}")
     call["status"] = None if call["fault"] == "drop" else response.status
     return response
 
@@ -105,7 +153,7 @@ async def _answer(
 
 def _phone(request: web.Request) -> Phone:
     phone_id = request.match_info["phone_id"]
-    phone = request.app[STATE].phones.get(phone_id)
+    phone = request.app[STATE].phones.get(canonical_phone_id(phone_id) or "")
     if phone is None:
         raise ApiFailure(200, f"[{phone_id}] is not a valid phone instance id")
     return phone
@@ -229,9 +277,9 @@ async def control_phones(request: web.Request) -> web.Response:
 
 
 def _control_phone_id(request: web.Request) -> str:
-    phone_id = request.match_info["phone_id"]
-    if not phone_id.isdigit():
-        raise _control_error(web.HTTPBadRequest, "phone ids are digit strings")
+    phone_id = canonical_phone_id(request.match_info["phone_id"])
+    if phone_id is None:
+        raise _control_error(web.HTTPBadRequest, "phone ids are ASCII digit strings")
     return phone_id
 
 

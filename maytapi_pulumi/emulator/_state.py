@@ -34,6 +34,21 @@ _SESSION_VIEWS: dict[str, tuple[bool, bool, bool, str, str]] = {
 }
 
 
+def canonical_phone_id(text: str) -> str | None:
+    """A phone id as the API names it: ASCII digits without leading zeros ("0012" is "12");
+    None for anything else ("١٢" and "1e3" are no phone ids, not another name of phone 12)."""
+    return str(int(text)) if re.fullmatch(r"[0-9]{1,18}", text) else None
+
+
+def canonical_phone_ids(ids: Sequence[str]) -> list[str]:
+    """Each id canonical; ValueError naming the first that is not a phone id."""
+    canonical = [canonical_phone_id(p) for p in ids]
+    bad = next((p for p, c in zip(ids, canonical, strict=True) if c is None), None)
+    if bad is not None:
+        raise ValueError(f"phone ids are ASCII digit strings, {bad!r} is not")
+    return [c for c in canonical if c is not None]
+
+
 def default_number(phone_id: str) -> str:
     return f"90555{int(phone_id):07d}"
 
@@ -88,9 +103,7 @@ class ResetSpec(BaseModel):
     @field_validator("phones")
     @classmethod
     def _digits(cls, phones: list[str] | None) -> list[str] | None:
-        if phones is not None and not all(p.isdigit() for p in phones):
-            raise ValueError("phone ids are digit strings")
-        return phones
+        return None if phones is None else canonical_phone_ids(phones)
 
 
 _EFFECTS = ("status", "success_false", "latency_ms", "drop")
@@ -177,7 +190,7 @@ class EmulatorState:
     def reset(self, phones: Sequence[str] | None = None) -> None:
         for phone_id in list(self._redeploys):
             self._cancel_redeploy(phone_id)
-        ids = self.settings.phones if phones is None else phones
+        ids = canonical_phone_ids(self.settings.phones if phones is None else phones)
         self.phones = {p: Phone(id=p, number=default_number(p)) for p in ids}
         self.calls.clear()
         self.faults.clear()
@@ -190,6 +203,7 @@ class EmulatorState:
             **entry,
             "status": None,
             "fault": None,
+            "error": None,
         }
         self.calls.append(call)
         return call
@@ -248,6 +262,7 @@ class EmulatorState:
         phone.status = "qr-code"
 
     def put_phone(self, phone_id: str, spec: PhoneSpec) -> Phone:
+        [phone_id] = canonical_phone_ids([phone_id])  # from a state file too: "0012" is phone 12
         phone = self.phones.setdefault(phone_id, Phone(id=phone_id, number=default_number(phone_id)))
         if spec.status is not None:
             self._cancel_redeploy(phone_id)

@@ -1,0 +1,578 @@
+"""The client against hostile and odd servers: small stdlib HTTP servers on 127.0.0.1, scripted
+per test, answer the way broken proxies, debug pages and attackers do. Each test states the
+exception class and message the user gets, that the token is absent from everything said
+about it, and how many requests each host received (a redirect target must receive none).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import json
+import logging
+import re
+import socket
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import pytest
+from pydantic import SecretStr
+
+from devtools.stack import Project
+from maytapi_pulumi import (
+    ApiError,
+    AuthenticationError,
+    MaytapiClient,
+    MaytapiError,
+    RateLimitedError,
+    Settings,
+    TransportError,
+)
+from maytapi_pulumi._errors import redact
+from tests.conftest import TOKEN
+
+PRODUCT = "00000000-0000-4000-8000-0000000000aa"
+HOOK = "https://hooks.example.com/maytapi"
+Responder = Callable[["Handler"], None]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: Hostile
+
+    def serve(self) -> None:
+        self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.server.record(self)
+        self.server.responder(self.path)(self)
+
+    do_GET = do_POST = serve
+
+    def send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in {"Content-Type": "application/json", **(headers or {})}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class Hostile(ThreadingHTTPServer):
+    """A server whose answers are scripted by path suffix: each matching request takes the
+    next responder of its script, the last one repeating. Every request is recorded."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server_port}"
+        self.scripts: list[tuple[str, list[Responder]]] = []
+        self.requests: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+
+    def on(self, suffix: str, *responders: Responder) -> None:
+        self.scripts.append((suffix, list(responders)))
+
+    def record(self, handler: Handler) -> None:
+        with self.lock:
+            self.requests.append((handler.command, handler.path))
+
+    def responder(self, path: str) -> Responder:
+        with self.lock:
+            for suffix, script in self.scripts:
+                if path.split("?")[0].endswith(suffix):
+                    return script.pop(0) if len(script) > 1 else script[0]
+        return answer(404, {"success": False, "message": "no script for this path"})
+
+
+def answer(status: int, body: Any, headers: dict[str, str] | None = None) -> Responder:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return lambda h: h.send(status, raw, headers)
+
+
+def redirect(status: int, location: str) -> Responder:
+    return answer(status, b"", {"Location": location})
+
+
+def echo(status: int, form: str) -> Responder:
+    """An error page quoting the request's headers, as debug pages and some proxies do."""
+
+    def respond(h: Handler) -> None:
+        dump = "".join(f"{name}: {value}\r\n" for name, value in h.headers.items())
+        text = {
+            "plain": dump,
+            "json": json.dumps({"success": False, "message": f"bad request {dict(h.headers)}"}),
+            "html": f"<html><pre>{html.escape(dump)}</pre></html>",
+            "urlencoded": quote_plus(dump),
+            "base64": "request=" + base64.b64encode(dump.encode()).decode(),
+        }[form]
+        h.send(status, text.encode(), {"Content-Type": "text/html" if form == "html" else "text/plain"})
+
+    return respond
+
+
+def trickle(every: float, count: int) -> Responder:
+    """A 200 whose body arrives one byte at a time, bounded in count."""
+
+    def respond(h: Handler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(count))
+        h.end_headers()
+        for _ in range(count):
+            try:
+                h.wfile.write(b" ")
+                h.wfile.flush()
+            except OSError:  # the client gave up: the point of the test
+                return
+            time.sleep(every)
+
+    return respond
+
+
+def huge(size: int, *, declared: bool) -> Responder:
+    """A 200 of `size` bytes, with or without Content-Length (then chunked), bounded in count."""
+
+    def respond(h: Handler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header(
+            "Content-Length" if declared else "Transfer-Encoding", str(size) if declared else "chunked"
+        )
+        h.end_headers()
+        chunk = b" " * 65536
+        try:
+            for _ in range(size // len(chunk)):
+                h.wfile.write(chunk if declared else b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except OSError:
+            pass
+        h.close_connection = True
+
+    return respond
+
+
+def drop(h: Handler) -> None:
+    """Close the connection once the request is read, answering nothing."""
+    h.close_connection = True
+    h.connection.shutdown(socket.SHUT_RDWR)
+
+
+def serving() -> Iterator[Hostile]:
+    server = Hostile()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def api() -> Iterator[Hostile]:
+    yield from serving()
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[Hostile]:
+    """A second host: where redirects point."""
+    yield from serving()
+
+
+def client_of(server: Hostile, **options: Any) -> MaytapiClient:
+    settings = Settings(PRODUCT, SecretStr(TOKEN), f"{server.url}/api")
+    return MaytapiClient(settings, **{"retries": 2, "backoff_factor": 0.01, **options})
+
+
+def everything_said_about(error: BaseException) -> str:
+    """str, repr, args, string attributes and the formatted traceback, chained errors included."""
+    said = [str(error), repr(error), *map(repr, error.args), *traceback.format_exception(error)]
+    said += [repr(v) for v in vars(error).values()]
+    for linked in (error.__cause__, error.__context__):
+        if linked is not None:
+            said.append(everything_said_about(linked))
+    return "\n".join(said)
+
+
+def raised(call: Callable[[], Any], kind: type[MaytapiError] = MaytapiError) -> MaytapiError:
+    """The error `call` raised (of `kind`), checked to carry no form of the token."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with pytest.raises(kind) as info:
+            call()
+    said = everything_said_about(info.value)
+    assert redact(said, TOKEN) == said, f"the token is in what the error says:\n{said}"
+    return info.value
+
+
+OPERATIONS: dict[str, tuple[str, Callable[[MaytapiClient], Any]]] = {
+    "get config": ("/12/config", lambda c: c.get_config(12)),
+    "set config": ("/12/config", lambda c: c.set_config(12, HOOK, True)),
+    "redeploy": ("/12/redeploy", lambda c: c.redeploy(12)),
+    "factoryreset": ("/12/factoryreset", lambda c: c.factory_reset(12)),
+    "logout": ("/12/logout", lambda c: c.logout(12)),
+    "list phones": ("/listPhones", lambda c: c.list_phones()),
+    "status": ("/12/status", lambda c: c.status(12)),
+    "backup": ("/12/backup", lambda c: c.backup(12)),
+    "restore": ("/12/restore", lambda c: c.restore(12, {"a": 1})),
+    "delete": ("/12/delete", lambda c: c.delete(12)),
+    "restart": ("/12/restart", lambda c: c.restart(12)),
+}
+
+
+# -- 1. redirects are errors, never followed ----------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize("operation", list(OPERATIONS))
+def test_a_redirect_is_an_error_and_the_target_gets_no_request(
+    api: Hostile, elsewhere: Hostile, operation: str, status: int
+) -> None:
+    path, call = OPERATIONS[operation]
+    api.on(path, redirect(status, f"{elsewhere.url}/steal?token=in-the-query#frag"))
+    with client_of(api) as client:
+        error = raised(lambda: call(client), ApiError)
+    assert str(error).startswith(f"Maytapi {operation}")
+    assert f"failed: HTTP {status}: redirected to {elsewhere.url}, not followed" in str(error)
+    assert "in-the-query" not in str(error) and "steal" not in str(error)
+    assert (len(api.requests), len(elsewhere.requests)) == (1, 0)
+
+
+def test_a_relative_redirect_names_the_same_host_and_is_not_followed(api: Hostile) -> None:
+    api.on("/12/config", redirect(302, "/api/other/12/config"))
+    with client_of(api) as client:
+        error = raised(lambda: client.get_config(12), ApiError)
+    assert f"redirected to {api.url}, not followed" in str(error)
+    assert api.requests == [("GET", f"/api/{PRODUCT}/12/config")]
+
+
+def test_a_redirect_to_a_host_carrying_credentials_names_the_host_only(api: Hostile) -> None:
+    api.on("/12/config", redirect(307, "https://user:pw@evil.example:8443/x?q=1"))
+    with client_of(api) as client:
+        error = raised(lambda: client.set_config(12, HOOK), ApiError)
+    assert "redirected to https://evil.example:8443, not followed" in str(error)
+    assert "pw" not in str(error)
+
+
+# -- 2. the token is scrubbed from every error ---------------------------------------------------
+
+
+@pytest.mark.parametrize("form", ["plain", "json", "html", "urlencoded", "base64"])
+@pytest.mark.parametrize(
+    ("status", "kind"), [(401, AuthenticationError), (403, AuthenticationError), (500, ApiError)]
+)
+def test_a_server_echoing_the_headers_never_puts_the_token_in_the_error(
+    api: Hostile, form: str, status: int, kind: type[ApiError]
+) -> None:
+    api.on("/12/config", echo(status, form))
+    with client_of(api) as client:
+        error = raised(lambda: client.get_config(12), kind)
+    assert f"Maytapi get config on phone 12 failed: HTTP {status}: " in str(error)
+    assert "[redacted]" in str(error) or form in ("base64", "urlencoded")
+    assert len(api.requests) == 1
+
+
+def test_an_echo_in_a_redirect_target_host_is_scrubbed(api: Hostile) -> None:
+    api.on("/12/config", redirect(302, f"http://{TOKEN}.evil.example/"))
+    with client_of(api) as client:
+        error = raised(lambda: client.get_config(12), ApiError)
+    assert "redirected to http://[redacted].evil.example" in str(error)
+
+
+TOKEN_FORMS = {
+    "plain": TOKEN,
+    "json": json.dumps({"x-maytapi-key": TOKEN}),
+    "json-escaped-dashes": json.dumps(TOKEN).replace("-", "\\u002d"),
+    "json-escaped-mixed": json.dumps(TOKEN).replace("o", "\\u006F", 1).replace("-", "\\u002D", 1),
+    "html-mixed": TOKEN[:4] + "&#x53;&#069;" + TOKEN[6:],
+    "url-mixed": quote(TOKEN[:6], safe="") + TOKEN[6:],
+    "html": html.escape(f"<b>{TOKEN}</b>"),
+    "html-entities": "".join(f"&#{ord(c)};" for c in TOKEN),
+    "url-encoded": quote(f"key={TOKEN}", safe=""),
+    "url-encoded-twice": quote(quote(TOKEN, safe=""), safe=""),
+    "form-encoded": quote_plus(f"x-maytapi-key: {TOKEN}"),
+    "base64": base64.b64encode(TOKEN.encode()).decode(),
+    "base64-inside-a-dump-0": base64.b64encode(f"x-maytapi-key: {TOKEN}\r\n".encode()).decode(),
+    "base64-inside-a-dump-1": base64.b64encode(f"x-maytapi-key:  {TOKEN}\r\n".encode()).decode(),
+    "base64-inside-a-dump-2": base64.b64encode(f"x-maytapi-key:   {TOKEN}\r\n".encode()).decode(),
+    "base64-url-safe": base64.urlsafe_b64encode(f"k={TOKEN}".encode()).decode(),
+    "hex": TOKEN.encode().hex(),
+    "upper-case": TOKEN.upper(),
+}
+
+
+@pytest.mark.parametrize("form", list(TOKEN_FORMS))
+def test_redact_removes_every_form_of_the_token(form: str) -> None:
+    echoed = f"before {TOKEN_FORMS[form]} after"
+    scrubbed = redact(echoed, TOKEN)
+    assert "[redacted]" in scrubbed and scrubbed.startswith("before") and scrubbed.endswith("after")
+    # No 8-character run of any form survives (the base64 forms: decoding what is left fails).
+    assert TOKEN not in scrubbed and TOKEN_FORMS[form] not in scrubbed
+    if form.startswith("base64"):
+        assert TOKEN.encode() not in _decode_any(scrubbed)
+
+
+def _decode_any(text: str) -> bytes:
+    decoded = b""
+    for word in text.split():
+        for offset in range(4):
+            with contextlib.suppress(ValueError):
+                decoded += base64.b64decode(word[offset:] + "===", altchars=b"-_")
+    return decoded
+
+
+def test_redact_leaves_text_without_the_token_alone() -> None:
+    text = "Maytapi get config on phone 12 failed: HTTP 500: Internal error"
+    assert redact(text, TOKEN) == text
+
+
+# -- 3. strict answers ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("operation", ["redeploy", "factoryreset", "logout", "delete", "restart", "status"])
+def test_success_false_as_a_string_is_an_error_carrying_the_message(api: Hostile, operation: str) -> None:
+    path, call = OPERATIONS[operation]
+    api.on(path, answer(200, {"success": "false", "message": "Instance is busy"}))
+    with client_of(api) as client:
+        error = raised(lambda: call(client), ApiError)
+    assert str(error) == f"Maytapi {operation} on phone 12 failed: HTTP 200: Instance is busy"
+    assert len(api.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ({}, "no success: true in the answer '{}'"),
+        ({"message": "Queued"}, "Queued"),
+        ({"success": 1}, '{"success": 1}'),
+        ([], "no success: true in the answer '[]'"),
+    ],
+    ids=["empty", "message-only", "success-1", "array"],
+)
+@pytest.mark.parametrize("operation", ["redeploy", "factoryreset", "logout", "restore"])
+def test_an_acknowledgement_without_success_true_is_an_error(
+    api: Hostile, operation: str, body: Any, said: str
+) -> None:
+    path, call = OPERATIONS[operation]
+    api.on(path, answer(200, body))
+    with client_of(api) as client:
+        error = raised(lambda: call(client), ApiError)
+    assert str(error) == f"Maytapi {operation} on phone 12 failed: HTTP 200: {said}"
+    assert len(api.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ([], "unexpected answer: no config in it"),
+        ({"success": True}, "unexpected answer: no config in it"),
+        ({"success": "false"}, '{"success": "false"}'),
+        ({"success": True, "status": {"webhook": 5}}, "unexpected answer: 1 problem(s)"),
+        (b"[" * 5000, "expected JSON"),
+        (b"<html>maintenance</html>", "expected JSON, got '<html>maintenance</html>'"),
+    ],
+    ids=["array", "bare-success", "success-string-false", "webhook-a-number", "deep-json", "html"],
+)
+def test_junk_config_answer_is_an_api_error_not_an_empty_config(api: Hostile, body: Any, said: str) -> None:
+    api.on("/12/config", answer(200, body))
+    with client_of(api) as client:
+        error = raised(lambda: client.get_config(12), ApiError)
+    assert str(error).startswith("Maytapi get config on phone 12 failed: HTTP 200: ")
+    assert said in str(error)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"success": True, "status": {"webhook": {"webhook": HOOK}, "ack_delivery": True}},
+        {"success": True, "data": {"webhook": HOOK, "ack_delivery": True}},
+        {"webhook": HOOK, "ack_delivery": True},
+    ],
+    ids=["under-status-nested", "under-data", "top-level-without-success"],
+)
+def test_the_lenient_config_shapes_the_reference_allows_still_read(api: Hostile, body: Any) -> None:
+    api.on("/12/config", answer(200, body))
+    with client_of(api) as client:
+        config = client.get_config(12)
+    assert (config.webhook, config.ack_delivery) == (HOOK, True)
+
+
+@pytest.mark.parametrize("webhook", ["", None, "missing"])
+def test_no_webhook_reads_as_empty_in_every_form(api: Hostile, webhook: Any) -> None:
+    inner = {"ack_delivery": False} if webhook == "missing" else {"webhook": webhook, "ack_delivery": False}
+    api.on("/12/config", answer(200, {"success": True, "status": inner}))
+    with client_of(api) as client:
+        assert client.get_config(12).webhook == ""
+
+
+def test_a_config_post_answered_by_a_bare_success_is_taken_as_sent(api: Hostile) -> None:
+    api.on("/12/config", answer(200, {"success": True}))
+    with client_of(api) as client:
+        config = client.set_config(12, HOOK, True)
+    assert (config.webhook, config.ack_delivery) == (HOOK, True)
+
+
+@pytest.mark.parametrize("body", [[], {}, {"message": "ok"}], ids=["array", "empty", "message-only"])
+def test_a_config_post_answered_without_config_or_success_is_an_error(api: Hostile, body: Any) -> None:
+    api.on("/12/config", answer(200, body))
+    with client_of(api) as client:
+        error = raised(lambda: client.set_config(12, HOOK, True), ApiError)
+    assert "HTTP 200: unexpected answer: no config in it" in str(error)
+
+
+# -- 4. bounded calls ----------------------------------------------------------------------------
+
+
+def test_a_trickling_body_fails_at_the_deadline(api: Hostile) -> None:
+    api.on("/12/config", trickle(every=0.3, count=200))
+    started = time.monotonic()
+    with client_of(api, connect_timeout=0.5, read_timeout=1.0, retries=0) as client:
+        error = raised(lambda: client.get_config(12), TransportError)
+    took = time.monotonic() - started
+    print(f"\ntrickling body: failed after {took:.2f} s (bound 1.5 s)")
+    assert str(error) == (
+        "Maytapi get config on phone 12 failed: no complete answer within 1.5 s (the body was still arriving)"
+    )
+    assert took < 2.5 and len(api.requests) == 1
+
+
+def test_a_trickling_action_answer_may_have_happened_and_is_not_repeated(api: Hostile) -> None:
+    api.on("/12/redeploy", trickle(every=0.3, count=200))
+    with client_of(api, connect_timeout=0.5, read_timeout=1.0) as client:
+        error = raised(lambda: client.redeploy(12), TransportError)
+    assert error.may_have_happened is True and "the action may have happened" in str(error)
+    assert len(api.requests) == 1
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_an_answer_over_one_mib_is_refused_without_reading_it_whole(api: Hostile, declared: bool) -> None:
+    api.on("/listPhones", huge(30 << 20, declared=declared))
+    started = time.monotonic()
+    with client_of(api) as client:
+        error = raised(lambda: client.list_phones(), ApiError)
+    took = time.monotonic() - started
+    print(f"\n30 MiB answer ({'declared' if declared else 'chunked'}): refused after {took:.2f} s")
+    assert (
+        str(error)
+        == "Maytapi list phones failed: HTTP 200: the answer is larger than 1 MiB; stopped reading it"
+    )
+    assert len(api.requests) == 1 and took < 2
+
+
+def test_an_unreadable_retry_after_is_absent_and_the_call_is_retried(api: Hostile) -> None:
+    api.on(
+        "/12/config", answer(503, {"success": False}, {"Retry-After": "soon"}), answer(200, {"webhook": HOOK})
+    )
+    with client_of(api) as client:
+        assert client.get_config(12).webhook == HOOK
+    assert len(api.requests) == 2
+
+
+@pytest.mark.parametrize(("status", "kind"), [(503, ApiError), (429, RateLimitedError)])
+def test_a_refused_action_is_retried_and_never_may_have_happened(
+    api: Hostile, status: int, kind: type[ApiError]
+) -> None:
+    api.on("/12/redeploy", answer(status, {"success": False, "message": "Busy"}, {"Retry-After": "soon"}))
+    with client_of(api) as client:
+        error = raised(lambda: client.redeploy(12), kind)
+    assert str(error).startswith(f"Maytapi redeploy on phone 12 failed: HTTP {status}: Busy (gave up after 3")
+    assert "may have happened" not in str(error)
+    assert len(api.requests) == 3
+
+
+def test_a_retry_after_beyond_the_call_bound_fails_at_once(api: Hostile) -> None:
+    api.on("/12/config", answer(429, {"success": False, "message": "Later"}, {"Retry-After": "3600"}))
+    started = time.monotonic()
+    with client_of(api, call_timeout=5) as client:
+        error = raised(lambda: client.get_config(12), RateLimitedError)
+    assert time.monotonic() - started < 1
+    assert str(error).endswith(
+        "(gave up after 1 attempt(s) in 0.0 s: the next attempt would pass the call's time bound of 5 s)"
+    )
+    assert error.retry_after == "3600" and len(api.requests) == 1
+
+
+def test_a_dropped_connection_is_retried_for_a_read_and_not_for_an_action(api: Hostile) -> None:
+    api.on("/12/config", drop, answer(200, {"webhook": HOOK}))
+    api.on("/12/logout", drop)
+    with client_of(api) as client:
+        assert client.get_config(12).webhook == HOOK
+        error = raised(lambda: client.logout(12), TransportError)
+    assert error.may_have_happened is True
+    assert [path.rsplit("/", 1)[1] for _, path in api.requests] == ["config", "config", "logout"]
+
+
+def test_a_dead_api_fails_in_bounded_time_naming_the_attempts() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = Settings(PRODUCT, SecretStr(TOKEN), f"http://127.0.0.1:{port}/api")
+    started = time.monotonic()
+    with MaytapiClient(settings, backoff_factor=0.01) as client:
+        error = raised(lambda: client.set_config(12, HOOK), TransportError)
+    took = time.monotonic() - started
+    print(f"\ndead API: {settings.max_retries + 1} attempts in {took:.2f} s")
+    assert str(error).startswith("Maytapi set config on phone 12 failed: ConnectionError: ")
+    assert "Connection refused" in str(error)
+    assert re.search(r" \(gave up after 10 attempt\(s\) in [\d.]+ s: maytapi:maxRetries is 9\)$", str(error))
+    assert error.may_have_happened is False and took < 5
+
+
+# -- 6. through the resources and the real CLI ---------------------------------------------------
+
+FLEET = """
+import pulumi
+from maytapi_pulumi import PhoneConfig, Redeploy
+PhoneConfig("redirected", phone_id="21", webhook="https://hooks.example.com/a")
+PhoneConfig("echoed", phone_id="22", webhook="https://hooks.example.com/b")
+Redeploy("said-false", phone_id="23", revision="r1")
+PhoneConfig("junk", phone_id="24", webhook="https://hooks.example.com/c")
+"""
+
+
+def test_hostile_answers_fail_the_up_with_clear_errors_and_no_token(
+    make_project: Callable[..., Project], api: Hostile, elsewhere: Hostile
+) -> None:
+    api.on("/21/config", redirect(302, f"{elsewhere.url}/collect?from=maytapi"))
+    api.on("/22/config", echo(500, "json"))
+    api.on("/23/redeploy", answer(200, {"success": "false", "message": "Instance is busy"}))
+    api.on("/24/config", answer(200, []))
+    project = make_project(FLEET, config={"maytapi:baseUrl": f"{api.url}/api"})
+
+    # --continue-on-error: without it the engine stops starting resources after the first
+    # failure, and which of the four get started would depend on timing.
+    up = project.cli("up", "--yes", "--continue-on-error", check=False)
+
+    assert up.returncode != 0
+    output = up.output
+    assert output.count("failed: HTTP") == 4, output
+    assert (
+        f"Maytapi set config on phone 21 failed: HTTP 302: redirected to {elsewhere.url}, not followed"
+        in output
+    )
+    assert "Maytapi set config on phone 22 failed: HTTP 500: bad request" in output and "[redacted]" in output
+    assert "Maytapi redeploy on phone 23 failed: HTTP 200: Instance is busy" in output
+    assert "Maytapi set config on phone 24 failed: HTTP 200: unexpected answer: no config in it" in output
+    assert redact(output, TOKEN) == output
+    # One request per resource (none is retried), and none to where the redirect pointed.
+    assert sorted(path.split("/")[3] for _, path in api.requests) == ["21", "22", "23", "24"]
+    assert elsewhere.requests == []
+
+
+def test_an_echo_in_a_retried_answer_is_neither_logged_nor_raised(
+    api: Hostile, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    api.on("/12/config", echo(503, "json"))
+    with client_of(api) as client:
+        error = raised(lambda: client.get_config(12), ApiError)
+    assert error.status_code == 503 and len(api.requests) == 3
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert logged.count("Retrying in ") == 2 and "[redacted]" in logged
+    assert redact(logged, TOKEN) == logged
