@@ -145,18 +145,20 @@ runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 # options as PULUMI_RUNTIME_* variables. The provider must run with the program's interpreter
 # and packages: its pickled provider classes come from there. Upstream's launcher takes the
 # virtualenv relative to its working directory, the program's directory, which is not where
-# Pulumi.yaml is when `main:` points elsewhere: here it is relative to the project directory.
+# Pulumi.yaml is when `main:` points elsewhere: here it is relative to the project directory,
+# found as the CLI finds it, from the CLI's own working directory (the launcher's parent).
 _LAUNCHER = """#!/bin/sh
 # Written by devtools/engine.py: serve a Python dynamic provider with the program's interpreter.
-# Order: Pulumi.yaml's runtime.options.virtualenv (relative to the project directory, the
-# nearest one up from here holding Pulumi.yaml), else $PULUMI_PYTHON_CMD, else {fallback}.
+# Order: Pulumi.yaml's runtime.options.virtualenv (relative to the project directory: the
+# nearest one holding Pulumi.yaml at or above the CLI's working directory), else
+# $PULUMI_PYTHON_CMD, else {fallback}.
 python={fallback}
 if [ -n "${{PULUMI_RUNTIME_VIRTUALENV:-}}" ]; then
   venv=${{PULUMI_RUNTIME_VIRTUALENV%/}}
   case $venv in
     /*) ;;
     *)
-      project=$PWD
+      project=$(readlink /proc/$PPID/cwd 2>/dev/null || echo "$PWD")
       while [ "$project" != / ] && [ ! -f "$project/Pulumi.yaml" ] && [ ! -f "$project/Pulumi.yml" ]; do
         project=$(dirname "$project")
       done

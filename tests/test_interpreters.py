@@ -133,8 +133,8 @@ def test_a_program_in_its_own_virtualenv_has_its_provider_served_there(
     tmp_path: Path,
 ) -> None:
     # Pulumi.yaml names the virtualenv relative to the project directory, and the program lives
-    # in a subdirectory: the provider's working directory is not where Pulumi.yaml is. Without
-    # it, $PULUMI_PYTHON_CMD names the interpreter.
+    # in a subdirectory: the provider's working directory is not the project's. Without it,
+    # $PULUMI_PYTHON_CMD names the interpreter.
     project_dir = tmp_path / "project"
     (project_dir / "program").mkdir(parents=True)
     venv = project_dir / "venv"
@@ -145,6 +145,8 @@ def test_a_program_in_its_own_virtualenv_has_its_provider_served_there(
     )
     (project_dir / "program" / "__main__.py").write_text(PROGRAM)
     (project_dir / "program" / "whereami.py").write_text(WHEREAMI)
+    # as in this repository's root program: the program's directory is a project of its own
+    (project_dir / "program" / "Pulumi.yaml").write_text("name: interpreters\nruntime: python\n")
     python_cmd = (
         {"PULUMI_PYTHON_CMD": str(venv / "bin" / "python")} if named_by == "PULUMI_PYTHON_CMD" else {}
     )
@@ -170,10 +172,17 @@ def test_a_program_in_its_own_virtualenv_has_its_provider_served_there(
 
 def test_the_launcher_names_a_missing_virtualenv(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: x\nruntime: python\n")
-    (tmp_path / "program").mkdir()
+    # The launcher finds the project from its parent's working directory, as the engine's.
+    as_the_engine = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
     done = subprocess.run(
-        [ROOT / ".venv" / "bin" / "pulumi-resource-pulumi-python", "127.0.0.1:1"],
-        cwd=tmp_path / "program",
+        [
+            sys.executable,
+            "-c",
+            as_the_engine,
+            ROOT / ".venv" / "bin" / "pulumi-resource-pulumi-python",
+            "127.0.0.1:1",
+        ],
+        cwd=tmp_path,
         env={**os.environ, "PULUMI_RUNTIME_VIRTUALENV": "no-such-venv"},
         capture_output=True,
         text=True,
