@@ -30,7 +30,7 @@ class ActionArgs:
     """Any value you change to fire the action again: a date, a counter, or another resource's
     output. Unchanged, ``pulumi up`` does nothing."""
 
-    fire_on_create: bool | None = None
+    fire_on_create: pulumi.Input[bool] | None = None
     """Fire when the resource is first created. Default ``True``; ``False`` records the revision
     without calling Maytapi, to adopt a running fleet without touching it."""
 
@@ -39,11 +39,11 @@ class ActionArgs:
 class RedeployArgs(ActionArgs):
     """The inputs of a Redeploy."""
 
-    wait_until_ready: bool | None = None
+    wait_until_ready: pulumi.Input[bool] | None = None
     """After redeploying, poll ``/{phone_id}/status`` until the phone is logged in and not
     loading, so resources that depend on this one run against a live phone. Default ``False``."""
 
-    ready_timeout: float | None = None
+    ready_timeout: pulumi.Input[float] | None = None
     """Seconds to wait for readiness before failing the update. Default 300."""
 
 
@@ -118,7 +118,7 @@ class _ActionResource(Resource):
         *,
         phone_id: pulumi.Input[str | int] | None = None,
         revision: pulumi.Input[str | int] | None = None,
-        fire_on_create: bool | None = None,
+        fire_on_create: pulumi.Input[bool] | None = None,
         **unknown: NoReturn,
     ) -> None:
         """
@@ -187,9 +187,9 @@ class Redeploy(_ActionResource, module="maytapi", name="Redeploy"):
         *,
         phone_id: pulumi.Input[str | int] | None = None,
         revision: pulumi.Input[str | int] | None = None,
-        fire_on_create: bool | None = None,
-        wait_until_ready: bool | None = None,
-        ready_timeout: float | None = None,
+        fire_on_create: pulumi.Input[bool] | None = None,
+        wait_until_ready: pulumi.Input[bool] | None = None,
+        ready_timeout: pulumi.Input[float] | None = None,
         **unknown: NoReturn,
     ) -> None:
         """

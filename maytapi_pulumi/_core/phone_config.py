@@ -7,9 +7,10 @@ from typing import Any
 
 from .. import _validation
 from .._client import MaytapiClient
-from .._errors import MaytapiError
+from .._errors import MaytapiError, PhoneNotFoundError
 from .._models import PhoneConfig as LiveConfig
 from .common import Diff, Failure, Props, Rule, changed, check_inputs, is_unknown
+from .hands import Claims
 
 INPUTS = ("phone_id", "webhook", "ack_delivery", "allow_insecure_http", "adopt", "reapply_trigger")
 OUTPUTS = ("phone_id", "webhook", "ack_delivery")
@@ -48,12 +49,14 @@ def outputs(phone_id: str, live: LiveConfig, inputs: Mapping[str, Any]) -> Props
     }
 
 
-def create(client: MaytapiClient, props: Mapping[str, Any]) -> tuple[str, Props]:
+def create(client: MaytapiClient, props: Mapping[str, Any], *, claims: Claims) -> tuple[str, Props]:
     """1 POST, or with adopt 1 GET and no write. The id is the phone id."""
     phone_id: str = props["phone_id"]
     if props["adopt"]:
-        return phone_id, _adopt(client, phone_id, props)
-    return phone_id, update(client, props)
+        outs = _adopt(client, phone_id, props)
+        claims.claim(client.settings.product_id, phone_id)
+        return phone_id, outs
+    return phone_id, update(client, props, claims=claims)
 
 
 def _adopt(client: MaytapiClient, phone_id: str, props: Mapping[str, Any]) -> Props:
@@ -72,18 +75,46 @@ def _adopt(client: MaytapiClient, phone_id: str, props: Mapping[str, Any]) -> Pr
     return outs
 
 
-def read(client: MaytapiClient, id_: str, props: Mapping[str, Any]) -> Props:
-    """1 GET: the live config as outputs (and as inputs, so the next diff sees drift)."""
+def read(client: MaytapiClient, id_: str, props: Mapping[str, Any], *, managed: bool) -> Props | None:
+    """1 GET: the live config as outputs (and as inputs, so the next diff sees drift).
+
+    A managed phone (a refresh) that no longer exists is gone: None, and the adapter drops it
+    from the state with `vanished(phone_id)` as a warning. Reading an unmanaged one (a get)
+    fails naming it."""
     phone_id = _validation.phone_id(props.get("phone_id") or id_)
-    return outputs(phone_id, client.get_config(phone_id), props)
+    try:
+        return outputs(phone_id, client.get_config(phone_id), props)
+    except PhoneNotFoundError as exc:
+        if managed:
+            return None
+        raise MaytapiError(
+            f"phone {phone_id} does not exist in this Maytapi product ({exc.server_message}); "
+            "check the id against /listPhones or the Maytapi console"
+        ) from None
 
 
-def update(client: MaytapiClient, news: Mapping[str, Any]) -> Props:
-    """1 POST of the declared config."""
+def vanished(phone_id: str) -> str:
+    return (
+        f"phone {phone_id} no longer exists on Maytapi: its PhoneConfig was removed from the "
+        "stack's state. Remove it from the program too, or point it at another phone."
+    )
+
+
+def update(client: MaytapiClient, news: Mapping[str, Any], *, claims: Claims) -> Props:
+    """1 POST of the declared config; the phone is then claimed for this deployment."""
     phone_id: str = news["phone_id"]
-    return outputs(phone_id, client.set_config(phone_id, news.get("webhook"), news["ack_delivery"]), news)
+    outs = outputs(phone_id, client.set_config(phone_id, news.get("webhook"), news["ack_delivery"]), news)
+    claims.claim(client.settings.product_id, phone_id)
+    return outs
 
 
-def delete(client: MaytapiClient, props: Mapping[str, Any]) -> None:
-    """1 POST restoring the product default."""
-    client.set_config(props["phone_id"], None, False)
+def delete(client: MaytapiClient, props: Mapping[str, Any], *, claims: Claims) -> None:
+    """1 POST restoring the product default; none when another resource wrote the phone earlier
+    in this deployment (it changed hands), or when the phone no longer exists."""
+    phone_id: str = props["phone_id"]
+    if claims.claimed(client.settings.product_id, phone_id):
+        return
+    try:
+        client.set_config(phone_id, None, False)
+    except PhoneNotFoundError:
+        return
