@@ -158,19 +158,77 @@ def test_a_failed_call_fails_the_up_and_the_next_up_fires_again(
     assert stack_outputs(project)["revision"] == "r2"
 
 
+def _settled(emu: RunningEmulator) -> dict[str, object]:
+    """The last API call once the emulator has answered it (a call whose client gave up is
+    still carried out, late)."""
+    deadline = time.monotonic() + 10
+    while emu.api_calls()[-1]["status"] is None and emu.api_calls()[-1]["fault"] != "drop":
+        assert time.monotonic() < deadline, "the emulator never answered"
+        time.sleep(0.1)
+    return emu.api_calls()[-1]
+
+
 @pytest.mark.parametrize(("kind", "endpoint"), KINDS)
-def test_a_read_timeout_is_not_retried_and_says_the_action_may_have_happened(
+def test_a_lost_answer_is_not_retried_and_is_recorded_as_uncertain(
     make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls, kind: str, endpoint: str
 ) -> None:
     emu.fault(path=f"/12/{endpoint}$", latency_ms=3000)
     project = make_project(action_program(kind), config={"maytapi:readTimeout": "0.5"})
-    assert "the action may have happened" in failed(project, "up", "--yes")
+    message = failed(project, "up", "--yes")
+    assert "may or may not have happened" in message and "the action may have happened" in message
+    assert "MAYTAPI_UNCERTAIN_ACTIONS=happened pulumi up --target" in message
     assert calls.take() == [("GET", f"/12/{endpoint}")]
-    # it did happen, late: let the emulator finish it before the next test resets the phones
-    deadline = time.monotonic() + 10
-    while emu.api_calls()[-1]["status"] is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert emu.api_calls()[-1]["status"] == 200
+    assert _settled(emu)["status"] == 200  # it did happen, late
+    (record,) = project.resources(f":{kind}")
+    assert record["outputs"]["uncertain"] is True and record["outputs"]["revision"] == "r1"
+    assert TOKEN not in str(record)
+
+
+def test_an_uncertain_redeploy_fires_again_only_when_told_it_did_not_happen(
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    project = make_project(action_program("Redeploy"), config={"maytapi:readTimeout": "0.5"})
+
+    def up_answering(answer: str, *args: str) -> None:
+        project.cli("up", "--yes", *args, env={"MAYTAPI_UNCERTAIN_ACTIONS": answer})
+
+    # r1: Maytapi redeploys but its answer comes too late; the up fails, the doubt is recorded
+    emu.fault(path="/12/redeploy$", latency_ms=3000)
+    failed = project.cli("up", "--yes", check=False)
+    assert failed.returncode != 0 and "may or may not have happened" in failed.output
+    assert calls.take() == [("GET", "/12/redeploy")] and _settled(emu)["status"] == 200
+    (urn,) = [r["urn"] for r in project.resources(":Redeploy")]
+    assert f"MAYTAPI_UNCERTAIN_ACTIONS=happened pulumi up --target '{urn}'" in failed.output
+
+    # a plain preview or up refuses to fire it again, naming both answers; no call
+    for args in (("preview",), ("up", "--yes")):
+        refused = project.cli(*args, check=False)
+        assert refused.returncode != 0
+        assert "MAYTAPI_UNCERTAIN_ACTIONS=happened" in refused.output
+        assert "MAYTAPI_UNCERTAIN_ACTIONS=not-happened" in refused.output
+    assert calls.take() == []
+
+    # "it happened": recorded without a call, and the next up has nothing to do
+    up_answering("happened", "--target", urn)
+    assert calls.take() == []
+    (record,) = project.resources(":Redeploy")
+    assert record["outputs"]["uncertain"] is False and record["outputs"]["fired"] is True
+    project.cli("up", "--yes", "--expect-no-changes")
+    assert calls.take() == []
+
+    # r2: the connection drops before Maytapi acts; the client cannot tell, so: uncertain
+    project.write_program(action_program("Redeploy", revision='"r2"'))
+    emu.fault(path="/12/redeploy$", drop=True)
+    assert project.cli("up", "--yes", check=False).returncode != 0
+    assert calls.take() == [("GET", "/12/redeploy")] and _settled(emu)["fault"] == "drop"
+
+    # "it did not happen": fired once, and only then
+    up_answering("not-happened")
+    assert calls.take() == [("GET", "/12/redeploy")]
+    project.cli("up", "--yes", "--expect-no-changes")
+    assert calls.take() == []
+    # one redeploy carried out per revision
+    assert [c["status"] for c in emu.api_calls(path="/12/redeploy$")] == [200, None, 200]
 
 
 def test_redeploy_waits_until_the_phone_is_ready_again(

@@ -126,6 +126,34 @@ def test_a_thousand_action_providers_pickle_in_one_program() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
+def test_an_uncertain_action_is_not_fired_again_without_the_users_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    olds = {"phone_id": "12", "revision": "r1", "fired": False, "uncertain": True, "message": "lost"}
+    news = {**PROVIDER, "phone_id": "12", "revision": "r1", "fire_on_create": True}
+    with pytest.raises(MaytapiError, match="MAYTAPI_UNCERTAIN_ACTIONS=happened pulumi up"):
+        RedeployProvider().diff("id", olds, news)
+    # a new revision is not a repeat: it fires as usual
+    assert RedeployProvider().diff("id", olds, {**news, "revision": "r2"}).changes is True
+    for answer in ("happened", "not-happened"):
+        monkeypatch.setenv("MAYTAPI_UNCERTAIN_ACTIONS", answer)
+        assert RedeployProvider().diff("id", olds, news).changes is True
+    # a typo is refused at preview, naming the variable and the answers
+    monkeypatch.setenv("MAYTAPI_UNCERTAIN_ACTIONS", "yes")
+    failures = [f.reason for f in RedeployProvider().check({}, news).failures]
+    assert failures == ["MAYTAPI_UNCERTAIN_ACTIONS: 'yes' is not an answer; use happened or not-happened"]
+
+
+def test_it_happened_records_the_action_without_a_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAYTAPI_UNCERTAIN_ACTIONS", "happened")
+    props = {"phone_id": "12", "revision": "r1", "fire_on_create": True}
+    # the client would fail: no server listens there
+    monkeypatch.setenv("MAYTAPI_BASE_URL", "http://127.0.0.1:9/api")
+    outs = RedeployProvider().update("id", {}, props).outs
+    assert outs["fired"] is True and outs["uncertain"] is False and outs["fired_at"]
+    assert "not called" in outs["message"]
+
+
 def test_unknowns_nested_in_values_reach_the_core_and_go_back_in_the_sdks_form() -> None:
     news = {**PROVIDER, "phone_id": "12", "reapply_trigger": {"at": Unknown(), "list": [UNKNOWN, 1]}}
     inputs, failures = check(**news)
