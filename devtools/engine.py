@@ -147,11 +147,60 @@ def install(source: Path, name: str) -> None:
         shutil.copy2(source, dest)
 
 
+# The dynamic-provider host waits forever once started; the engine stops it with SIGINT. When
+# the engine is gone without a word (SIGKILL), the host's parent changes: then it exits.
+_WATCH_ENGINE = """
+import os, runpy, threading, time
+engine = os.getppid()
+def watch():
+    while os.getppid() == engine:
+        time.sleep(0.5)
+    os._exit(1)
+threading.Thread(target=watch, daemon=True).start()
+runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
+"""
+
+# The engine starts every Python dynamic provider through this name, with the program's runtime
+# options as PULUMI_RUNTIME_* variables. The provider must run with the program's interpreter
+# and packages: its pickled provider classes come from there. Upstream's launcher takes the
+# virtualenv relative to its working directory, the program's directory, which is not where
+# Pulumi.yaml is when `main:` points elsewhere: here it is relative to the project directory,
+# found as the CLI finds it, from the CLI's own working directory (the launcher's parent).
+_LAUNCHER = """#!/bin/sh
+# Written by devtools/engine.py: serve a Python dynamic provider with the program's interpreter.
+# Order: Pulumi.yaml's runtime.options.virtualenv (relative to the project directory: the
+# nearest one holding Pulumi.yaml at or above the CLI's working directory), else
+# $PULUMI_PYTHON_CMD, else {fallback}.
+python={fallback}
+if [ -n "${{PULUMI_RUNTIME_VIRTUALENV:-}}" ]; then
+  venv=${{PULUMI_RUNTIME_VIRTUALENV%/}}
+  case $venv in
+    /*) ;;
+    *)
+      project=$(readlink /proc/$PPID/cwd 2>/dev/null || echo "$PWD")
+      while [ "$project" != / ] && [ ! -f "$project/Pulumi.yaml" ] && [ ! -f "$project/Pulumi.yml" ]; do
+        project=$(dirname "$project")
+      done
+      venv=$project/$venv
+      ;;
+  esac
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "The virtualenv of Pulumi.yaml (runtime.options.virtualenv: $PULUMI_RUNTIME_VIRTUALENV) has no $venv/bin/python; create it." >&2
+    exit 1
+  fi
+  python=$venv/bin/python
+elif [ -n "${{PULUMI_PYTHON_CMD:-}}" ]; then
+  python=$PULUMI_PYTHON_CMD
+fi
+exec "$python" -u -c '{watch}' "$@"
+"""
+
+
 def write_provider_launcher() -> None:
-    # The engine starts dynamic providers through this name; run them in this virtualenv,
-    # whatever python3 is first on PATH, so the package and its pinned SDK are importable.
+    """The fallback, for programs that name no interpreter (Automation API inline programs), is
+    this virtualenv, where the package and its pinned SDK are installed."""
     launcher = VENV_BIN / "pulumi-resource-pulumi-python"
-    launcher.write_text(f'#!/bin/sh\nexec "{VENV_BIN / "python"}" -u -m pulumi.dynamic "$@"\n')
+    launcher.write_text(_LAUNCHER.format(fallback=VENV_BIN / "python", watch=_WATCH_ENGINE.strip()))
     launcher.chmod(0o755)
 
 

@@ -128,21 +128,25 @@ class Project:
             stack.set_all_config(values)
         return cls(directory, stack)
 
-    def cli(self, *args: str, check: bool = True, timeout: float = 300) -> CliRun:
+    def cli(
+        self, *args: str, check: bool = True, timeout: float = 300, env: Mapping[str, str] | None = None
+    ) -> CliRun:
         """`pulumi <args>` as a user types it, on this stack (selected in the workspace), with
         `--non-interactive --color never` added; `up`, `refresh` and `destroy` preview first
-        unless `--skip-preview` is among `args`. `check` fails on a non-zero exit, showing both streams."""
+        unless `--skip-preview` is among `args`. `env` adds variables for this command, as
+        `VAR=value pulumi ...` does. `check` fails on a non-zero exit, showing both streams."""
         command = [str(VENV / "bin" / "pulumi"), *args, "--non-interactive", "--color", "never"]
         done = subprocess.run(
             command,
             cwd=self.directory,
-            env={**os.environ, **self.stack.workspace.env_vars},
+            env={**os.environ, **self.stack.workspace.env_vars, **(env or {})},
             capture_output=True,
             text=True,
             timeout=timeout,
         )
         run = CliRun(args, done.returncode, done.stdout, done.stderr)
-        self.log.extend([f"$ pulumi {' '.join(args)}", run.stdout, run.stderr])
+        prefix = "".join(f"{k}={v} " for k, v in (env or {}).items())
+        self.log.extend([f"$ {prefix}pulumi {' '.join(args)}", run.stdout, run.stderr])
         if check and run.returncode != 0:
             raise AssertionError(f"pulumi {' '.join(args)} exited {run.returncode}:\n{run.output}")
         return run

@@ -4,6 +4,7 @@ fires when its revision changes. One provider serves all three; they differ in t
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn
 
@@ -12,6 +13,8 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, Upda
 
 from ._client import Action
 from ._core import action as rules
+from ._core.common import Failure
+from ._errors import InvalidInputError
 from ._provider import MaytapiProvider, from_sdk, resource_props
 
 
@@ -27,7 +30,7 @@ class ActionArgs:
     """Any value you change to fire the action again: a date, a counter, or another resource's
     output. Unchanged, ``pulumi up`` does nothing."""
 
-    fire_on_create: bool | None = None
+    fire_on_create: pulumi.Input[bool] | None = None
     """Fire when the resource is first created. Default ``True``; ``False`` records the revision
     without calling Maytapi, to adopt a running fleet without touching it."""
 
@@ -36,11 +39,11 @@ class ActionArgs:
 class RedeployArgs(ActionArgs):
     """The inputs of a Redeploy."""
 
-    wait_until_ready: bool | None = None
+    wait_until_ready: pulumi.Input[bool] | None = None
     """After redeploying, poll ``/{phone_id}/status`` until the phone is logged in and not
     loading, so resources that depend on this one run against a live phone. Default ``False``."""
 
-    ready_timeout: float | None = None
+    ready_timeout: pulumi.Input[float] | None = None
     """Seconds to wait for readiness before failing the update. Default 300."""
 
 
@@ -55,17 +58,22 @@ class ActionProvider(MaytapiProvider):
     action: ClassVar[Action]
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return self.check_result(rules.check(self.action, from_sdk(news)))
+        inputs, failures = rules.check(self.action, from_sdk(news))
+        try:
+            rules.resolution(os.environ)
+        except InvalidInputError as exc:
+            failures.append(Failure("", str(exc)))
+        return self.check_result((inputs, failures))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        diff = rules.diff(olds, from_sdk(news))
+        diff = rules.diff(olds, from_sdk(news), rules.resolution(os.environ))
         return DiffResult(changes=diff.changed, replaces=list(diff.replaces), delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(*rules.create(self.action, self.client(), props))
+        return CreateResult(*rules.create(self.action, self.client(), props, rules.resolution(os.environ)))
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(rules.fire(self.action, self.client(), news))
+        return UpdateResult(rules.fire(self.action, self.client(), news, rules.resolution(os.environ)))
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """An action cannot be undone: forgetting it makes no call."""
@@ -95,10 +103,13 @@ class _ActionResource(Resource):
     ``False``)."""
     fired: pulumi.Output[bool]
     """Whether the action was called for this revision."""
-    fired_at: pulumi.Output[str | None]
-    """When it was last called (UTC, ISO 8601), or ``None``."""
-    message: pulumi.Output[str | None]
-    """Maytapi's message from the last call, if it sent one."""
+    fired_at: pulumi.Output[str]
+    """When it was last called (UTC, ISO 8601), or ``""`` if it never was."""
+    message: pulumi.Output[str]
+    """Maytapi's message from the last call, or ``""``."""
+    uncertain: pulumi.Output[bool]
+    """Whether the last call may or may not have happened (its answer was lost); the ``up``
+    that recorded it failed, and the next one fires it again only when told."""
 
     def __init__(
         self,
@@ -108,7 +119,7 @@ class _ActionResource(Resource):
         *,
         phone_id: pulumi.Input[str | int] | None = None,
         revision: pulumi.Input[str | int] | None = None,
-        fire_on_create: bool | None = None,
+        fire_on_create: pulumi.Input[bool] | None = None,
         **unknown: NoReturn,
     ) -> None:
         """
@@ -132,6 +143,17 @@ class _ActionResource(Resource):
     ) -> None:
         props = resource_props(args, values, unknown, rules.OUTPUTS)
         super().__init__(self._provider_class(), resource_name, props, opts)
+        # A provider cannot both record a state and fail: the state records the doubt, and the
+        # program fails the up here, once it is recorded.
+        pulumi.Output.all(self.uncertain, self.phone_id, self.revision, self.message, self.urn).apply(
+            _fail_if_uncertain
+        )
+
+
+def _fail_if_uncertain(values: list[Any]) -> None:
+    uncertain, phone_id, revision, message, urn = values
+    if uncertain:
+        raise pulumi.RunError(rules.uncertain_message(phone_id, revision, message, urn))
 
 
 class Redeploy(_ActionResource, module="maytapi", name="Redeploy"):
@@ -166,9 +188,9 @@ class Redeploy(_ActionResource, module="maytapi", name="Redeploy"):
         *,
         phone_id: pulumi.Input[str | int] | None = None,
         revision: pulumi.Input[str | int] | None = None,
-        fire_on_create: bool | None = None,
-        wait_until_ready: bool | None = None,
-        ready_timeout: float | None = None,
+        fire_on_create: pulumi.Input[bool] | None = None,
+        wait_until_ready: pulumi.Input[bool] | None = None,
+        ready_timeout: pulumi.Input[float] | None = None,
         **unknown: NoReturn,
     ) -> None:
         """

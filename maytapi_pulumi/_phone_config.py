@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -9,7 +10,9 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from ._core import phone_config as rules
-from ._provider import MaytapiProvider, from_sdk, resource_props
+from ._core.hands import Declarations
+from ._errors import InvalidInputError
+from ._provider import MaytapiProvider, deployment_claims, from_sdk, resource_props, warn
 
 
 @dataclass
@@ -18,7 +21,8 @@ class PhoneConfigArgs:
 
     phone_id: pulumi.Input[str | int]
     """The phone's Maytapi id (digits, e.g. ``"12"`` or ``12``). Changing it replaces the
-    resource: the new phone is configured, the old one restored to the product default."""
+    resource: the new phone is configured, the old one restored to the product default unless
+    another resource wrote it in the same run. One PhoneConfig per phone in a program."""
 
     webhook: pulumi.Input[str] | None = None
     """Where Maytapi delivers this phone's messages and acks: an absolute ``https://`` URL of at
@@ -54,18 +58,23 @@ class PhoneConfigProvider(MaytapiProvider):
         return DiffResult(changes=diff.changed, replaces=list(diff.replaces), delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(*rules.create(self.client(), props))
+        return CreateResult(*rules.create(self.client(), props, claims=deployment_claims()))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        outs = rules.read(self.client(), id_, props)
+        # A refresh passes the stored outputs; a get passes only the inputs (the phone id).
+        outs = rules.read(self.client(), id_, props, managed="ack_delivery" in props)
+        if outs is None:
+            warn(rules.vanished(props.get("phone_id") or id_))
+            # No id: the engine drops the resource from the state.
+            return ReadResult(None, {})
         # Live values become the inputs too, so the next preview diffs the program against them.
         return ReadResult(outs["phone_id"], outs, outs)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(rules.update(self.client(), news))
+        return UpdateResult(rules.update(self.client(), news, claims=deployment_claims()))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        rules.delete(self.client(), props)
+        rules.delete(self.client(), props, claims=deployment_claims())
 
 
 class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
@@ -106,8 +115,8 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
 
     phone_id: pulumi.Output[str]
     """The phone's id, as digits."""
-    webhook: pulumi.Output[str | None]
-    """The phone's own webhook as Maytapi reports it; ``None`` when the product's is used."""
+    webhook: pulumi.Output[str]
+    """The phone's own webhook as Maytapi reports it; ``""`` when the product's is used."""
     ack_delivery: pulumi.Output[bool]
     """Whether delivery acks are posted, as Maytapi reports it."""
 
@@ -136,6 +145,10 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
         :param adopt: See :attr:`PhoneConfigArgs.adopt`.
         :param reapply_trigger: See :attr:`PhoneConfigArgs.reapply_trigger`.
         """
+        if opts is None or opts.id is None:
+            phone_id = _declare(
+                phone_id if phone_id is not None else getattr(args, "phone_id", None), resource_name
+            )
         values = {
             "phone_id": phone_id,
             "webhook": webhook,
@@ -158,3 +171,31 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
             phone_id=id,
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)),
         )
+
+
+# One registry per program run: each run has a new root resource (the stack), also when the
+# Automation API runs inline programs one after another in one process.
+_declarations: weakref.WeakKeyDictionary[pulumi.Resource, Declarations] = weakref.WeakKeyDictionary()
+
+
+def _declare(phone_id: pulumi.Input[str | int] | None, resource_name: str) -> pulumi.Input[str | int] | None:
+    """The phone id, once this resource is recorded as its only PhoneConfig in the program: a
+    second one fails the program before either is written. An Output phone id is recorded
+    when known, and the resource registers only after that."""
+    root = pulumi.runtime.get_root_resource()
+    if root is None:
+        return phone_id
+    declarations = _declarations.setdefault(root, Declarations())
+    name = f"PhoneConfig {resource_name!r}"
+
+    def declare(value: Any) -> Any:
+        try:
+            declarations.declare(value, name)
+        except InvalidInputError as exc:
+            raise pulumi.RunError(str(exc)) from None  # the message, without a traceback
+        return value
+
+    if isinstance(phone_id, pulumi.Output):
+        return phone_id.apply(declare)
+    declare(phone_id)
+    return phone_id

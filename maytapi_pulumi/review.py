@@ -156,7 +156,7 @@ def summarise(preview: Mapping[str, Any]) -> Summary:
     configs = [s for s in steps if s.kind == _CONFIG]
     for step in steps:
         if step.kind == _CONFIG:
-            _config(summary, step)
+            _config(summary, step, configs)
         elif step.kind is not None:
             _action(summary, step, configs)
         elif not step.type.startswith(("pulumi:pulumi:", "pulumi:providers:")):
@@ -164,17 +164,17 @@ def summarise(preview: Mapping[str, Any]) -> Summary:
     return summary
 
 
-def _config(summary: Summary, step: Step) -> None:
+def _config(summary: Summary, step: Step, configs: list[Step]) -> None:
     old, new = step.old_values(), step.new_values()
     name = [("PhoneConfig ", False), (step.name, True)]
     old_phone, new_phone = prop(old, "phone_id"), prop(new, "phone_id")
     summary.config_changes += 1
     if step.op == "delete":
         if step.old.get("retainOnDelete"):
-            text = ": removed from the program, the phone is left as it is (retain_on_delete)"
+            text = [(": removed from the program, the phone is left as it is (retain_on_delete)", False)]
         else:
-            text = ": removed, the phone goes back to the product default (webhook and ack_delivery)"
-        summary.add(old_phone, Item(step.name, [*name, (text, False)], "config"))
+            text = _left_behind(step, old_phone, configs, ": removed, ")
+        summary.add(old_phone, Item(step.name, [*name, *text], "config"))
         return
     if step.op in ("create", "replace"):
         settings = [seg for n in _CONFIG_FIELDS for seg in (*_fields_of(n, new), (", ", False))][:-1]
@@ -184,13 +184,12 @@ def _config(summary: Summary, step: Step) -> None:
             verb = " is replaced and set: "
         summary.add(new_phone, Item(step.name, [*name, (verb, False), *settings], "config"))
         if moved:
-            note = f" moves to phone {_plain(new_phone)}: this phone goes back to the product default"
-            summary.add(old_phone, Item(step.name, [*name, (note, False)], "config"))
+            note = _left_behind(step, old_phone, configs, f" moves to phone {_plain(new_phone)}: ")
+            summary.add(old_phone, Item(step.name, [*name, *note], "config"))
         return
     changes = _arrows(_CONFIG_FIELDS, old, new)
     if trigger := _arrows(("reapply_trigger",), old, new):
-        # Unknown also when the trigger's source does not change: the SDK shows every output
-        # that is None (a reset never fired) as unknown in a preview.
+        # Unknown while its source (a reset's fired_at) changes in the same run.
         again = (
             "config may be sent again, " if prop(new, "reapply_trigger") == UNKNOWN else "config sent again, "
         )
@@ -199,6 +198,22 @@ def _config(summary: Summary, step: Step) -> None:
         secret = [n for n in _CONFIG_FIELDS if SECRET in (prop(old, n), prop(new, n))]
         changes = [seg for n in secret for seg in _arrow(n, old, new)] or [("config sent again", False)]
     summary.add(new_phone, Item(step.name, [*name, (": ", False), *_joined(changes)], "config"))
+
+
+def _left_behind(step: Step, phone: Any, configs: list[Step], lead: str) -> list[Segment]:
+    """What becomes of a phone a PhoneConfig leaves: another PhoneConfig that writes it in the
+    same run keeps it (the provider then makes no reset), else it goes back to the default."""
+    heirs = [
+        c for c in configs
+        if c.op != "delete" and c.urn != step.urn and _same(prop(c.new_values(), "phone_id"), phone)
+    ]  # fmt: skip
+    if heirs:
+        return [
+            (f"{lead}the phone stays with PhoneConfig ", False),
+            (heirs[0].name, True),
+            (" (no reset)", False),
+        ]
+    return [(f"{lead}the phone goes back to the product default (webhook and ack_delivery)", False)]
 
 
 def _fields_of(name: str, values: Mapping[str, Any]) -> list[Segment]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import json
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from pulumi import automation as auto
 from pulumi.dynamic import ResourceProvider
 
 from devtools.emulator import RunningEmulator
-from devtools.stack import Project
+from devtools.stack import CliRun, Project
 
 TOKEN = "tok-SECRET-4f1c9e-do-not-leak"
 
@@ -93,3 +94,26 @@ def install_provider_from_another_release(
         if resource["type"] == type_token:
             resource["inputs"]["__provider"] = resource["outputs"]["__provider"] = blob
     project.stack.import_stack(auto.Deployment(version=3, deployment=deployment))
+
+
+def summary(run: CliRun) -> str:
+    """The resource counts a command printed last (an `up` prints its preview's first), on one
+    line: e.g. "~ 1 updated 1 unchanged"."""
+    return " ".join(run.stdout.rsplit("Resources:", 1)[1].split("Duration:")[0].split())
+
+
+def failed(project: Project, *args: str) -> str:
+    """What `pulumi <args>` printed, asserting that it failed."""
+    run = project.cli(*args, check=False)
+    assert run.returncode != 0, run.output
+    return run.output
+
+
+def stack_outputs(project: Project) -> dict[str, Any]:
+    shown: dict[str, Any] = json.loads(project.cli("stack", "output", "--json", "--show-secrets").stdout)
+    return shown
+
+
+def phones(emu: RunningEmulator, *ids: str) -> dict[str, tuple[str, bool]]:
+    """Each phone's webhook and ack_delivery as the emulator holds them."""
+    return {p: (emu.phone(p)["webhook"], emu.phone(p)["ack_delivery"]) for p in ids}

@@ -3,16 +3,26 @@ changes cause an update, a replace, or nothing."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from devtools.stack import ROOT
+from maytapi_pulumi import InvalidInputError, MaytapiError, PhoneConfigBody, PhoneNotFoundError, Settings
 from maytapi_pulumi._actions import LogoutProvider, RedeployProvider
+from maytapi_pulumi._client import Action
+from maytapi_pulumi._core import action as action_rules
+from maytapi_pulumi._core import common
+from maytapi_pulumi._core import phone_config as rules
+from maytapi_pulumi._core.hands import Claims, Declarations
 from maytapi_pulumi._phone_config import PhoneConfigProvider
+from maytapi_pulumi._provider import from_sdk
 
 PROVIDER = {"__provider": "blob"}
 OUTS = {"phone_id": "12", "webhook": "https://a.example.com", "ack_delivery": True, "allow_insecure_http": False,
@@ -33,7 +43,7 @@ def check(**news: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
 def test_check_normalises_phone_ids_empty_webhooks_and_defaults() -> None:
     inputs, failures = check(phone_id=12.0, webhook="")
     assert failures == []
-    assert inputs == {"phone_id": "12", "webhook": None, "ack_delivery": False, "allow_insecure_http": False,
+    assert inputs == {"phone_id": "12", "webhook": "", "ack_delivery": False, "allow_insecure_http": False,
                       "adopt": False, "reapply_trigger": None}  # fmt: skip
 
 
@@ -114,3 +124,127 @@ def test_a_thousand_action_providers_pickle_in_one_program() -> None:
         "    assert len(blobs) == 1 and len(next(iter(blobs))) < 512, kind\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_an_uncertain_action_is_not_fired_again_without_the_users_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    olds = {"phone_id": "12", "revision": "r1", "fired": False, "uncertain": True, "message": "lost"}
+    news = {**PROVIDER, "phone_id": "12", "revision": "r1", "fire_on_create": True}
+    with pytest.raises(MaytapiError, match="MAYTAPI_UNCERTAIN_ACTIONS=happened pulumi up"):
+        RedeployProvider().diff("id", olds, news)
+    # a new revision is not a repeat: it fires as usual
+    assert RedeployProvider().diff("id", olds, {**news, "revision": "r2"}).changes is True
+    for answer in ("happened", "not-happened"):
+        monkeypatch.setenv("MAYTAPI_UNCERTAIN_ACTIONS", answer)
+        assert RedeployProvider().diff("id", olds, news).changes is True
+    # a typo is refused at preview, naming the variable and the answers
+    monkeypatch.setenv("MAYTAPI_UNCERTAIN_ACTIONS", "yes")
+    failures = [f.reason for f in RedeployProvider().check({}, news).failures]
+    assert failures == ["MAYTAPI_UNCERTAIN_ACTIONS: 'yes' is not an answer; use happened or not-happened"]
+
+
+def test_it_happened_records_the_action_without_a_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAYTAPI_UNCERTAIN_ACTIONS", "happened")
+    props = {"phone_id": "12", "revision": "r1", "fire_on_create": True}
+    # the client would fail: no server listens there
+    monkeypatch.setenv("MAYTAPI_BASE_URL", "http://127.0.0.1:9/api")
+    outs = RedeployProvider().update("id", {}, props).outs
+    assert outs["fired"] is True and outs["uncertain"] is False and outs["fired_at"]
+    assert "not called" in outs["message"]
+
+
+def test_unknowns_nested_in_values_reach_the_core_and_go_back_in_the_sdks_form() -> None:
+    news = {**PROVIDER, "phone_id": "12", "reapply_trigger": {"at": Unknown(), "list": [UNKNOWN, 1]}}
+    inputs, failures = check(**news)
+    assert failures == [] and inputs["reapply_trigger"] == {"at": UNKNOWN, "list": [UNKNOWN, 1]}
+    assert diff(OUTS, reapply_trigger={"at": Unknown()}) == (True, [])
+    assert from_sdk({"x": [{"y": Unknown()}]}) == {"x": [{"y": common.UNKNOWN}]}
+
+
+def test_every_input_may_be_unknown_in_either_form() -> None:
+    for unknown in (UNKNOWN, Unknown()):
+        _, failures = check(**dict.fromkeys(rules.INPUTS, unknown))
+        assert failures == []
+        result = RedeployProvider().check(
+            {}, {**PROVIDER, **dict.fromkeys(action_rules.rules(Action.REDEPLOY), unknown)}
+        )
+        assert result.failures == [] and set(result.inputs.values()) == {UNKNOWN}
+        assert action_diff({"phone_id": "12", "revision": "r1"}, revision=unknown) is True
+
+
+class FakeClient:
+    """Records calls; `missing` phones answer as Maytapi does for an unknown id."""
+
+    def __init__(self, missing: tuple[str, ...] = ()) -> None:
+        self.settings = Settings(product_id="00000000-0000-4000-8000-000000000001", api_token="t")
+        self.missing = missing
+        self.calls: list[tuple[str, str]] = []
+
+    def _answer(self, operation: str, phone_id: str) -> PhoneConfigBody:
+        self.calls.append((operation, phone_id))
+        if phone_id in self.missing:
+            raise PhoneNotFoundError(
+                operation, phone_id, 200, f"[{phone_id}] is not a valid phone instance id"
+            )
+        return PhoneConfigBody(webhook="", ack_delivery=False)
+
+    def get_config(self, phone_id: str) -> PhoneConfigBody:
+        return self._answer("get", phone_id)
+
+    def set_config(self, phone_id: str, webhook: str | None, ack_delivery: bool) -> PhoneConfigBody:
+        return self._answer("set", phone_id)
+
+
+def test_a_delete_skips_the_reset_of_a_phone_written_earlier_in_the_deployment(tmp_path: Path) -> None:
+    client, claims = FakeClient(), Claims(tmp_path / "claims")
+    rules.delete(client, {"phone_id": "12"}, claims=claims)
+    rules.update(client, {"phone_id": "13", "webhook": None, "ack_delivery": False}, claims=claims)
+    rules.delete(client, {"phone_id": "13"}, claims=claims)
+    assert client.calls == [("set", "12"), ("set", "13")]
+
+
+def test_a_vanished_phone_is_gone_on_refresh_deleted_without_error_and_named_on_get(tmp_path: Path) -> None:
+    client = FakeClient(missing=("14",))
+    assert rules.read(client, "14", {"phone_id": "14", "ack_delivery": True}, managed=True) is None
+    rules.delete(client, {"phone_id": "14"}, claims=Claims(tmp_path))
+    with pytest.raises(MaytapiError, match="phone 14 does not exist in this Maytapi product"):
+        rules.read(client, "14", {"phone_id": "14"}, managed=False)
+    assert "phone 14 no longer exists" in rules.vanished("14")
+
+
+def test_claims_are_shared_by_the_plugins_of_one_engine_and_stale_ones_are_removed(tmp_path: Path) -> None:
+    ours = Claims.of_engine(os.getpid(), "127.0.0.1:1", root=tmp_path)
+    # another plugin process of the same engine (the native provider beside the dynamic one)
+    code = (
+        "import sys; from pathlib import Path; from maytapi_pulumi._core.hands import Claims\n"
+        "Claims.of_engine(int(sys.argv[1]), '127.0.0.1:1', root=Path(sys.argv[2])).claim('p', '12')\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(os.getpid()), str(tmp_path)], check=True, cwd=ROOT)
+    assert ours.claimed("p", "12") and not ours.claimed("p", "13") and not ours.claimed("q", "12")
+    # another engine, even with the same address, sees none of them
+    assert not Claims.of_engine(os.getpid(), "127.0.0.1:2", root=tmp_path).claimed("p", "12")
+    # a registry whose engine has exited is removed by the next engine that opens one
+    exited = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    stale = Claims.of_engine(int(exited.stdout), "127.0.0.1:1", root=tmp_path)
+    stale.claim("p", "12")
+    Claims.of_engine(os.getpid(), "127.0.0.1:3", root=tmp_path)
+    assert not stale.directory.exists() and ours.directory.exists()
+    # so is one whose pid now names another process (another start time)
+    reused = tmp_path / f"{os.getpid()}-1-0123456789abcdef"
+    reused.mkdir()
+    Claims.of_engine(os.getpid(), "127.0.0.1:3", root=tmp_path)
+    assert not reused.exists() and ours.directory.exists()
+
+
+def test_two_resources_may_not_declare_one_phone() -> None:
+    declarations = Declarations()
+    declarations.declare("12", "PhoneConfig 'a'")
+    declarations.declare(12.0, "PhoneConfig 'a'")  # the same resource again (a check per run)
+    declarations.declare("not a phone", "PhoneConfig 'c'")  # left to the input check
+    with pytest.raises(
+        InvalidInputError, match="phone 12 is declared by both PhoneConfig 'a' and PhoneConfig 'b'"
+    ):
+        declarations.declare(12, "PhoneConfig 'b'")

@@ -131,7 +131,8 @@ def test_fleet_create_then_one_bumped_revision(example: Callable[..., Project]) 
 
 # Phones: 12 is reset and its config tied to the reset; 13's config moves to 15 and 13 is
 # logged out; 14's webhook is a secret; 16 gets a new config and a reset not tied to it;
-# 17's configs (one retained) and a redeploy leave the program; a Noop stands for another provider.
+# 17's config and a redeploy leave the program, and PhoneConfig "heir" takes phone 17 over; 18's
+# config leaves, retained; a Noop stands for another provider.
 PROGRAM = """\
 import pulumi
 from devtools.noop import Noop
@@ -147,22 +148,23 @@ lobby = PhoneConfig("lobby", phone_id="14", webhook=c.require_secret("lobbyWebho
 Noop("other", value=2 if changed else 1)
 if changed:
     PhoneConfig("spare", phone_id="16", webhook="https://hooks.example.com/spare")
+    PhoneConfig("heir", phone_id="17", webhook="https://hooks.example.com/heir")
     spare_reset = FactoryReset("spare-reset", phone_id="16", revision="2026-12-01")
     Redeploy("lobby-redeploy", phone_id="14", revision=spare_reset.fired_at, fire_on_create=False)
 else:
     Redeploy("lobby-redeploy", phone_id="14", revision="1", fire_on_create=False)
     PhoneConfig("retired", phone_id="17", webhook="https://hooks.example.com/retired")
-    PhoneConfig("kept", phone_id="17", opts=pulumi.ResourceOptions(retain_on_delete=True))
+    PhoneConfig("kept", phone_id="18", opts=pulumi.ResourceOptions(retain_on_delete=True))
     Redeploy("retired-redeploy", phone_id="17", revision="1", fire_on_create=False)
 """
 
 CHANGE_TEXT = """\
-Maytapi: 6 config changes · 3 actions will fire (3 destructive) · 1 may fire · 1 other resource changes
+Maytapi: 7 config changes · 3 actions will fire (3 destructive) · 1 may fire · 1 other resource changes
 phone 12
   ~ PhoneConfig support: config may be sent again, reapply_trigger: (none) → (known after apply)
   !! FactoryReset support-reset will fire (revision: 1 → 2): DESTRUCTIVE, logs the phone out and clears its config (webhook, ack_delivery); re-applied after the reset by PhoneConfig support
 phone 13
-  ~ PhoneConfig sales moves to phone 15: this phone goes back to the product default
+  ~ PhoneConfig sales moves to phone 15: the phone goes back to the product default (webhook and ack_delivery)
   !! Logout sales-logout will fire (revision: 1 → 2): DESTRUCTIVE, logs the phone out: it must be paired again (QR code)
 phone 14
   ~ PhoneConfig lobby: webhook: [secret] → [secret]
@@ -173,9 +175,11 @@ phone 16
   ~ PhoneConfig spare is set: webhook https://hooks.example.com/spare, ack_delivery false
   !! FactoryReset spare-reset will fire (new, revision 2026-12-01): DESTRUCTIVE, logs the phone out and clears its config (webhook, ack_delivery); PhoneConfig spare is sent in this run but not tied to the reset (reapply_trigger=reset.fired_at), so it may be sent first and cleared
 phone 17
-  ~ PhoneConfig kept: removed from the program, the phone is left as it is (retain_on_delete)
-  ~ PhoneConfig retired: removed, the phone goes back to the product default (webhook and ack_delivery)
+  ~ PhoneConfig heir is set: webhook https://hooks.example.com/heir, ack_delivery false
+  ~ PhoneConfig retired: removed, the phone stays with PhoneConfig heir (no reset)
   - Redeploy retired-redeploy: removed from the program; nothing is called (an action cannot be undone)
+phone 18
+  ~ PhoneConfig kept: removed from the program, the phone is left as it is (retain_on_delete)
 other resources: 1 to update (pulumi-python:dynamic/devtools:Noop)
 """
 
@@ -184,7 +188,7 @@ SECRET_WEBHOOKS = ("https://hooks.example.com/lobby-SECRET-1", "https://hooks.ex
 
 @pytest.fixture
 def every_kind(make_project: Callable[..., Project], emu: RunningEmulator) -> Project:
-    for phone in ("15", "16", "17"):
+    for phone in ("15", "16", "17", "18"):
         emu.set_phone(phone)
     project = make_project(PROGRAM, secrets={"lobbyWebhook": SECRET_WEBHOOKS[0]})
     project.cli("up", "--yes")
@@ -205,7 +209,7 @@ def test_every_kind_of_change_in_one_preview(every_kind: Project, calls: Calls, 
     assert calls.take() == []
     markdown = summary(changed, "markdown")
     assert markdown.splitlines()[:5] == [
-        "### Maytapi: 6 config changes · 3 actions will fire (3 destructive) · 1 may fire · 1 other resource changes",
+        "### Maytapi: 7 config changes · 3 actions will fire (3 destructive) · 1 may fire · 1 other resource changes",
         "",
         "| phone | config | actions |",
         "| --- | --- | --- |",

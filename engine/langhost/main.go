@@ -7,6 +7,9 @@
 // and GenerateProgram (codegen.go) for the code `pulumi import` prints. Every other call
 // answers Unimplemented, which the engine treats as "not supported" and skips (plugin
 // discovery, handshake, cancel). Automation API inline programs never reach it.
+//
+// It exits, taking its running program with it, when the engine that started it is gone: a
+// CLI killed with SIGKILL (a cancelled CI job) cannot stop its plugins itself.
 package main
 
 import (
@@ -19,7 +22,9 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
@@ -30,6 +35,11 @@ import (
 
 // The exec shim exits with this code after it has already shown the user an error.
 const userActionableExitCode = 32
+
+// How often the engine is asked whether it is still there. Upstream's host asks every five
+// minutes; a killed engine's host would then outlive it by minutes. One loopback call a second
+// costs nothing next to a program run.
+const engineCheckInterval = time.Second
 
 func main() {
 	// The engine appends flags (-tracing, -v, ...) before its own address, which comes last.
@@ -43,9 +53,11 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
+	engineGone, lostEngine := context.WithCancel(context.Background())
 	host := &languageHost{
 		engineAddress: engineAddress,
 		execScript:    filepath.Join(filepath.Dir(self), "pulumi-language-python-exec"),
+		engineGone:    engineGone,
 	}
 	// The engine stops its plugins with SIGINT and waits out a grace period for them to exit.
 	// A host started with SIGINT ignored (a background job of a non-interactive shell) would
@@ -66,10 +78,23 @@ func main() {
 	if err != nil {
 		fail(fmt.Errorf("could not start the language host: %w", err))
 	}
+	if engineAddress != "" {
+		// Upstream's own watch: any failed health check of the engine's gRPC server cancels.
+		if err := rpcutil.Healthcheck(engineGone, engineAddress, engineCheckInterval, lostEngine); err != nil {
+			fail(fmt.Errorf("could not watch the engine at %s: %w", engineAddress, err))
+		}
+	}
 	// The engine reads the port from our first line of output.
 	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		fail(err)
+	select {
+	case err := <-handle.Done:
+		if err != nil {
+			fail(err)
+		}
+	case <-engineGone.Done():
+		// Run's context follows engineGone, so each running program is killed and reaped.
+		host.programs.Wait()
+		fail(fmt.Errorf("the engine at %s is gone", engineAddress))
 	}
 }
 
@@ -82,6 +107,8 @@ type languageHost struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 	engineAddress string
 	execScript    string
+	engineGone    context.Context
+	programs      sync.WaitGroup
 }
 
 func (h *languageHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
@@ -89,6 +116,11 @@ func (h *languageHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirp
 }
 
 func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	h.programs.Add(1)
+	defer h.programs.Done()
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	defer context.AfterFunc(h.engineGone, stop)()
 	info := req.GetInfo()
 	program := req.GetProgram()
 	if info != nil && info.GetEntryPoint() != "" {

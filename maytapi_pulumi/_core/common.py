@@ -37,6 +37,11 @@ Rule = Callable[[Any], Any]
 
 
 def is_unknown(value: object) -> bool:
+    """Whether the value is not known yet, or holds a part that is not (a list or a dict)."""
+    if isinstance(value, Mapping):
+        return any(is_unknown(item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(is_unknown(item) for item in value)
     return value is UNKNOWN
 
 
@@ -67,8 +72,8 @@ def check_inputs(
     required: tuple[str, ...],
     ignored: tuple[str, ...] = (),
 ) -> tuple[Props, list[Failure]]:
-    """Apply each property's rule (None for an absent one gives its default); unknown values
-    pass through untouched. Properties without a rule are refused, naming the closest known one."""
+    """Apply each property's rule (None for an absent one gives its default); values that are
+    or hold unknowns pass through untouched (checked once known). Properties without a rule are refused, naming the closest known one."""
     failures = [_unknown_property(key, rules) for key in news if key not in rules and key not in ignored]
     inputs: Props = {}
     for key, rule in rules.items():

@@ -7,9 +7,10 @@ from typing import Any
 
 from .. import _validation
 from .._client import MaytapiClient
-from .._errors import MaytapiError
+from .._errors import MaytapiError, PhoneNotFoundError
 from .._models import PhoneConfig as LiveConfig
 from .common import Diff, Failure, Props, Rule, changed, check_inputs, is_unknown
+from .hands import Claims
 
 INPUTS = ("phone_id", "webhook", "ack_delivery", "allow_insecure_http", "adopt", "reapply_trigger")
 OUTPUTS = ("phone_id", "webhook", "ack_delivery")
@@ -22,7 +23,7 @@ def check(news: Mapping[str, Any]) -> tuple[Props, list[Failure]]:
     allow_http = news.get("allow_insecure_http") is True or is_unknown(news.get("allow_insecure_http"))
     rules: dict[str, Rule] = {
         "phone_id": _validation.phone_id,
-        "webhook": lambda v: _validation.webhook(v, allow_insecure_http=allow_http) or None,
+        "webhook": lambda v: _validation.webhook(v, allow_insecure_http=allow_http),
         "ack_delivery": _validation.flag("ack_delivery"),
         "allow_insecure_http": _validation.flag("allow_insecure_http"),
         "adopt": _validation.flag("adopt"),
@@ -32,15 +33,19 @@ def check(news: Mapping[str, Any]) -> tuple[Props, list[Failure]]:
 
 
 def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
-    """`olds` are the last outputs: what Maytapi reported, so drift found by refresh shows here."""
+    """`olds` are the last outputs: what Maytapi reported, so drift found by refresh shows here.
+    Releases before 0.2 stored "no webhook" as None."""
+    olds = {**olds, "webhook": olds.get("webhook") or ""}
     changes = tuple(key for key in (*REPLACES, *UPDATES) if changed(olds, news, key))
     return Diff(changes, tuple(key for key in changes if key in REPLACES))
 
 
 def outputs(phone_id: str, live: LiveConfig, inputs: Mapping[str, Any]) -> Props:
+    # "" rather than None for "no webhook of its own": the Python SDK previews a None output
+    # as unknown, so every preview of a resource fed by it would show a change.
     return {
         "phone_id": phone_id,
-        "webhook": live.webhook or None,
+        "webhook": live.webhook,
         "ack_delivery": live.ack_delivery,
         "allow_insecure_http": inputs.get("allow_insecure_http", False),
         "adopt": inputs.get("adopt", False),
@@ -48,12 +53,14 @@ def outputs(phone_id: str, live: LiveConfig, inputs: Mapping[str, Any]) -> Props
     }
 
 
-def create(client: MaytapiClient, props: Mapping[str, Any]) -> tuple[str, Props]:
+def create(client: MaytapiClient, props: Mapping[str, Any], *, claims: Claims) -> tuple[str, Props]:
     """1 POST, or with adopt 1 GET and no write. The id is the phone id."""
     phone_id: str = props["phone_id"]
     if props["adopt"]:
-        return phone_id, _adopt(client, phone_id, props)
-    return phone_id, update(client, props)
+        outs = _adopt(client, phone_id, props)
+        claims.claim(client.settings.product_id, phone_id)
+        return phone_id, outs
+    return phone_id, update(client, props, claims=claims)
 
 
 def _adopt(client: MaytapiClient, phone_id: str, props: Mapping[str, Any]) -> Props:
@@ -72,18 +79,46 @@ def _adopt(client: MaytapiClient, phone_id: str, props: Mapping[str, Any]) -> Pr
     return outs
 
 
-def read(client: MaytapiClient, id_: str, props: Mapping[str, Any]) -> Props:
-    """1 GET: the live config as outputs (and as inputs, so the next diff sees drift)."""
+def read(client: MaytapiClient, id_: str, props: Mapping[str, Any], *, managed: bool) -> Props | None:
+    """1 GET: the live config as outputs (and as inputs, so the next diff sees drift).
+
+    A managed phone (a refresh) that no longer exists is gone: None, and the adapter drops it
+    from the state with `vanished(phone_id)` as a warning. Reading an unmanaged one (a get)
+    fails naming it."""
     phone_id = _validation.phone_id(props.get("phone_id") or id_)
-    return outputs(phone_id, client.get_config(phone_id), props)
+    try:
+        return outputs(phone_id, client.get_config(phone_id), props)
+    except PhoneNotFoundError as exc:
+        if managed:
+            return None
+        raise MaytapiError(
+            f"phone {phone_id} does not exist in this Maytapi product ({exc.server_message}); "
+            "check the id against /listPhones or the Maytapi console"
+        ) from None
 
 
-def update(client: MaytapiClient, news: Mapping[str, Any]) -> Props:
-    """1 POST of the declared config."""
+def vanished(phone_id: str) -> str:
+    return (
+        f"phone {phone_id} no longer exists on Maytapi: its PhoneConfig was removed from the "
+        "stack's state. Remove it from the program too, or point it at another phone."
+    )
+
+
+def update(client: MaytapiClient, news: Mapping[str, Any], *, claims: Claims) -> Props:
+    """1 POST of the declared config; the phone is then claimed for this deployment."""
     phone_id: str = news["phone_id"]
-    return outputs(phone_id, client.set_config(phone_id, news.get("webhook"), news["ack_delivery"]), news)
+    outs = outputs(phone_id, client.set_config(phone_id, news.get("webhook"), news["ack_delivery"]), news)
+    claims.claim(client.settings.product_id, phone_id)
+    return outs
 
 
-def delete(client: MaytapiClient, props: Mapping[str, Any]) -> None:
-    """1 POST restoring the product default."""
-    client.set_config(props["phone_id"], None, False)
+def delete(client: MaytapiClient, props: Mapping[str, Any], *, claims: Claims) -> None:
+    """1 POST restoring the product default; none when another resource wrote the phone earlier
+    in this deployment (it changed hands), or when the phone no longer exists."""
+    phone_id: str = props["phone_id"]
+    if claims.claimed(client.settings.product_id, phone_id):
+        return
+    try:
+        client.set_config(phone_id, None, False)
+    except PhoneNotFoundError:
+        return

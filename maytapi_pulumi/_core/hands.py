@@ -1,0 +1,117 @@
+"""Phones that change hands: which resource declares each phone in a program, and which phones
+a deployment has written, so that no create/delete order the engine picks wipes a phone that
+another resource now declares.
+
+The engine runs the creates of a deployment (and the creates of replacements) before the
+deletes of the resources they replace or that left the program. A PhoneConfig's delete restores
+the product default; if another resource wrote the same phone earlier in the same deployment
+(a swap of phone ids, a rename without alias, a move into a component, a dynamic resource
+replaced by a native one), that reset would wipe it. So every write claims its phone for the
+deployment, and a delete of a claimed phone makes no call.
+
+Claims are files, not memory: the resources of one deployment may be served by several
+provider processes (the dynamic provider and the native one are separate plugins of the same
+engine). A deployment is named by its engine: the plugins' parent process (its pid and start
+time) and the engine's address, which every plugin receives as its first argument. A plugin
+must therefore be the engine's child: a launcher script must `exec` it. Registries whose
+engine has exited are removed by the next one opened on the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+from .. import _validation
+from .._errors import InvalidInputError
+
+_ROOT_NAME = "maytapi-pulumi-claims"
+
+
+class Claims:
+    """The phones written in one deployment, shared by every plugin process of its engine."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @classmethod
+    def of_engine(cls, engine_pid: int, engine_address: str, root: Path | None = None) -> Claims:
+        """The claims of the deployment run by the engine `engine_pid` serving at `engine_address`.
+        Registries of engines that have exited are removed on the way."""
+        # One root per user: another user's engines are none of ours, and their files not ours to remove.
+        user = os.getuid() if hasattr(os, "getuid") else os.getlogin()
+        root = root or Path(tempfile.gettempdir()) / f"{_ROOT_NAME}-{user}"
+        root.mkdir(mode=0o700, exist_ok=True)
+        name = _name(engine_pid, engine_address)
+        for registry in root.iterdir():
+            if registry.name != name and _stale(registry.name):
+                shutil.rmtree(registry, ignore_errors=True)
+        directory = root / name
+        directory.mkdir(mode=0o700, exist_ok=True)
+        return cls(directory)
+
+    def _path(self, product_id: str, phone_id: str) -> Path:
+        return self.directory / f"{product_id}-{phone_id}"
+
+    def claim(self, product_id: str, phone_id: str) -> None:
+        self.directory.mkdir(mode=0o700, exist_ok=True)
+        self._path(product_id, phone_id).touch()
+
+    def claimed(self, product_id: str, phone_id: str) -> bool:
+        return self._path(product_id, phone_id).exists()
+
+
+def _name(pid: int, engine_address: str) -> str:
+    """A registry's name: the engine's pid and start time (so a reused pid is another engine),
+    then a digest of its address."""
+    return f"{pid}-{_started(pid)}-{hashlib.sha256(engine_address.encode()).hexdigest()[:16]}"
+
+
+def _stale(name: str) -> bool:
+    """Whether a registry's engine has exited (or its pid now names another process)."""
+    pid, started, *_ = [*name.split("-"), "", ""]
+    return pid.isdigit() and (started == "gone" or started != _started(int(pid)))
+
+
+def _started(pid: int) -> str:
+    """When the process started ("gone" once it has exited); Linux tells, elsewhere "" (alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return "gone"
+    except PermissionError:
+        pass
+    try:
+        # Field 22 of /proc/<pid>/stat, counted after the command name (which may hold spaces).
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+class Declarations:
+    """Which resource declares each phone in one program (or one deployment): a phone has one
+    config, so a second resource declaring it is refused before anything is written."""
+
+    def __init__(self) -> None:
+        self._by_phone: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def declare(self, phone_id: object, resource: str) -> None:
+        """Record that `resource` declares `phone_id`; raises naming both resources if another
+        one already does. An invalid phone id is left to the input check."""
+        try:
+            phone = _validation.phone_id(phone_id)
+        except InvalidInputError:
+            return
+        with self._lock:
+            owner = self._by_phone.setdefault(phone, resource)
+        if owner != resource:
+            raise InvalidInputError(
+                "phone_id",
+                f"phone {phone} is declared by both {owner} and {resource}; a phone has one config",
+                "keep one of them, or give each its own phone",
+            )

@@ -1,0 +1,49 @@
+"""Where the API token lives, exactly as the README's Reference says: encrypted in the stack
+config and in the default dynamic provider's state entry, in clear only with --show-secrets and
+in the engine's own -v=9 logs, and nowhere in what the usual commands print."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from devtools.stack import Project
+from tests.conftest import TOKEN
+
+PROGRAM = """
+from maytapi_pulumi import PhoneConfig, Redeploy
+PhoneConfig("phone", phone_id="12", webhook="https://hooks.example.com/maytapi")
+Redeploy("redeploy", phone_id="12", revision=1)
+"""
+
+
+def test_the_token_lives_only_where_the_readme_says(
+    make_project: Callable[..., Project], tmp_path: Path
+) -> None:
+    project = make_project(PROGRAM)
+    config = (project.directory / "Pulumi.dev.yaml").read_text()
+    assert TOKEN not in config and "maytapi:apiToken:\n    secure: v1:" in config
+
+    # the usual commands print nothing of it
+    printed = [project.cli(*args).output for args in (("preview",), ("up", "--yes"), ("refresh", "--yes"))]
+    assert not any(TOKEN in out for out in printed)
+
+    # the state: encrypted, in the default dynamic provider's entry only
+    assert TOKEN not in project.cli("stack", "export").stdout
+    revealed = json.loads(project.cli("stack", "export", "--show-secrets").stdout)["deployment"]["resources"]
+    holding = [r["urn"].rsplit("::", 2)[-2:] for r in revealed if TOKEN in json.dumps(r)]
+    assert holding == [["pulumi:providers:pulumi-python", "default"]]
+    backend = Path(project.stack.workspace.env_vars["PULUMI_BACKEND_URL"].removeprefix("file://"))
+    stored = [f for f in backend.rglob("*") if f.is_file()]
+    assert stored and not any(TOKEN.encode() in f.read_bytes() for f in stored)
+
+    # the engine's own -v=9 log, written to the temp directory, has it in clear
+    with tempfile.TemporaryDirectory() as temp:
+        quiet = project.cli("up", "--yes", "-v=9", env={"TMPDIR": temp})
+        assert TOKEN not in quiet.output
+        logs = list(Path(temp).glob("pulumi.*.log.INFO.*"))
+        assert logs and any(TOKEN in log.read_text(errors="replace") for log in logs)
+    assert TOKEN in project.cli("up", "--yes", "-v=9", "--logtostderr").output
+    assert TOKEN not in project.cli("up", "--yes", "-v=3", "--logtostderr").output
