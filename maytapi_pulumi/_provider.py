@@ -13,7 +13,7 @@ import sys
 from collections.abc import Collection, Mapping
 from typing import Any
 
-import grpc  # type: ignore[import-untyped]  # grpc ships no type stubs
+import grpc
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc

@@ -251,7 +251,7 @@ def test_fire_on_create_false_records_the_revision_without_a_call(
     project.cli("up", "--yes")
     assert calls.take() == []
     out = stack_outputs(project)
-    assert out["fired"] is False and out.get("firedAt") is None and out["revision"] == 1
+    assert out["fired"] is False and out["firedAt"] == "" and out["revision"] == 1
     project.write_program(action_program("Logout", revision="2", extra=", fireOnCreate=False"))
     project.cli("up", "--yes")
     assert calls.take() == [("GET", "/12/logout")]

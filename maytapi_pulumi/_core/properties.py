@@ -48,7 +48,8 @@ PHONE_CONFIG = Kind(
             "phone_id",
             "string|integer",
             'The phone\'s Maytapi id (digits, e.g. `"12"` or `12`). Changing it replaces the '
-            "resource: the new phone is configured, the old one restored to the product default.",
+            "resource: the new phone is configured, the old one restored to the product default "
+            "unless another resource wrote it in the same run. One PhoneConfig per phone in a program.",
             required=True,
         ),
         Property(
@@ -87,7 +88,7 @@ PHONE_CONFIG = Kind(
         Property(
             "webhook",
             "string",
-            "The phone's own webhook as Maytapi reports it; `null` when the product's is used.",
+            "The phone's own webhook as Maytapi reports it; `\"\"` when the product's is used.",
         ),
         Property(
             "ack_delivery",
@@ -140,8 +141,14 @@ _ACTION_OUTPUTS = (
         required=True,
     ),
     Property("fired", "boolean", "Whether the action was called for this revision.", required=True),
-    Property("fired_at", "string", "When it was last called (UTC, ISO 8601), or `null`."),
-    Property("message", "string", "Maytapi's message from the last call, if it sent one."),
+    Property("fired_at", "string", 'When it was last called (UTC, ISO 8601), or `""` if it never was.'),
+    Property("message", "string", 'Maytapi\'s message from the last call, or `""`.'),
+    Property(
+        "uncertain",
+        "boolean",
+        "Whether the last call may or may not have happened (its answer was lost); the `up` that "
+        "recorded it failed, and the next one fires it again only when told.",
+    ),
 )
 
 REDEPLOY = Kind(

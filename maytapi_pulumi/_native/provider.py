@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar
 
 from pulumi.provider.experimental import provider as p
@@ -19,7 +20,8 @@ from .._client import Action, MaytapiClient
 from .._core import action, common, phone_config
 from .._core.common import UNKNOWN, Diff, Failure, Props
 from .._core.properties import FACTORY_RESET, LOGOUT, PHONE_CONFIG, REDEPLOY, Kind
-from .._errors import MaytapiError
+from .._errors import InvalidInputError, MaytapiError
+from .._provider import deployment_claims, warn
 from .._settings import SOURCES, Settings
 from .schema import camel, in_camel_case, schema, snake, token
 
@@ -146,21 +148,30 @@ class MaytapiProvider(p.Provider):
             inputs, failures = phone_config.check(news)
         else:
             inputs, failures = action.check(self._action(request.type), news)
+            try:
+                action.resolution(os.environ)
+            except InvalidInputError as exc:
+                failures.append(Failure("", str(exc)))
         return p.CheckResponse(to_wire(inputs, secrets), _failures(failures, typed))
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         olds, _ = from_wire(request.old_state)
         news, _ = from_wire(request.new_inputs)
-        rules = phone_config.diff if request.type == _PHONE_CONFIG else action.diff
-        return _diff(rules(olds, news), olds, news)
+        if request.type == _PHONE_CONFIG:
+            return _diff(phone_config.diff(olds, news), olds, news)
+        return _diff(action.diff(olds, news, action.resolution(os.environ)), olds, news)
 
     async def create(self, request: p.CreateRequest) -> p.CreateResponse:
         props, secrets = from_wire(request.properties)
         client = self._client()
         if request.type == _PHONE_CONFIG:
-            id_, outs = await self._run(phone_config.create, client, props)
+            id_, outs = await self._run(
+                partial(phone_config.create, claims=deployment_claims()), client, props
+            )
         else:
-            id_, outs = await self._run(action.create, self._action(request.type), client, props)
+            answer = action.resolution(os.environ)
+            id_, outs = await self._run(action.create, self._action(request.type), client, props, answer)
+            _warn_if_uncertain(outs, request.urn)
         return p.CreateResponse(id_, to_wire(outs, secrets))
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
@@ -174,7 +185,12 @@ class MaytapiProvider(p.Provider):
             return p.ReadResponse(request.resource_id, request.properties, request.inputs)
         props, secrets = from_wire(request.properties)
         inputs, input_secrets = from_wire(request.inputs)
-        outs = await self._run(phone_config.read, self._client(), request.resource_id, {**inputs, **props})
+        # A refresh passes the stored outputs; an import or a get, none.
+        read = partial(phone_config.read, managed=bool(props))
+        outs = await self._run(read, self._client(), request.resource_id, {**inputs, **props})
+        if outs is None:
+            warn(phone_config.vanished(props.get("phone_id") or request.resource_id))
+            return p.ReadResponse()  # no id: the engine drops the resource from the state
         # The live values become the inputs too, so the next preview diffs the program against
         # them; an import (no inputs yet) gets only the values that are set.
         live = {k: outs[k] for k in phone_config.OUTPUTS if outs[k] is not None}
@@ -188,15 +204,17 @@ class MaytapiProvider(p.Provider):
         news, secrets = from_wire(request.news)
         client = self._client()
         if request.type == _PHONE_CONFIG:
-            outs = await self._run(phone_config.update, client, news)
+            outs = await self._run(partial(phone_config.update, claims=deployment_claims()), client, news)
         else:
-            outs = await self._run(action.fire, self._action(request.type), client, news)
+            answer = action.resolution(os.environ)
+            outs = await self._run(action.fire, self._action(request.type), client, news, answer)
+            _warn_if_uncertain(outs, request.urn)
         return p.UpdateResponse(to_wire(outs, secrets))
 
     async def delete(self, request: p.DeleteRequest) -> None:
         if request.type == _PHONE_CONFIG:
             props, _ = from_wire(request.properties)
-            await self._run(phone_config.delete, self._client(), props)
+            await self._run(partial(phone_config.delete, claims=deployment_claims()), self._client(), props)
         # An action cannot be undone: forgetting it makes no call.
 
     @staticmethod
@@ -205,6 +223,13 @@ class MaytapiProvider(p.Provider):
             return _ACTIONS[type_]
         except KeyError:
             raise ValueError(f"unknown resource type {type_!r}; known: {', '.join(_KINDS)}") from None
+
+
+def _warn_if_uncertain(outs: Mapping[str, Any], urn: str) -> None:
+    """An action whose answer was lost is recorded as uncertain (the next preview fails until
+    the user answers); this run says so now."""
+    if outs.get("uncertain"):
+        warn(action.uncertain_message(outs["phone_id"], outs["revision"], outs["message"], urn))
 
 
 def _settings(props: Mapping[str, PropertyValue]) -> dict[str, Any]:

@@ -37,6 +37,8 @@ def _plain_errors(method: Handler) -> Handler:
 
 
 class _Servicer(ProviderServicer):
+    Check = _plain_errors(ProviderServicer.Check)
+    Diff = _plain_errors(ProviderServicer.Diff)
     Create = _plain_errors(ProviderServicer.Create)
     Read = _plain_errors(ProviderServicer.Read)
     Update = _plain_errors(ProviderServicer.Update)

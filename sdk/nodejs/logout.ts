@@ -39,11 +39,11 @@ export class Logout extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly fired: pulumi.Output<boolean>;
     /**
-     * When it was last called (UTC, ISO 8601), or `null`.
+     * When it was last called (UTC, ISO 8601), or `""` if it never was.
      */
     declare public /*out*/ readonly firedAt: pulumi.Output<string | undefined>;
     /**
-     * Maytapi's message from the last call, if it sent one.
+     * Maytapi's message from the last call, or `""`.
      */
     declare public /*out*/ readonly message: pulumi.Output<string | undefined>;
     /**
@@ -54,6 +54,10 @@ export class Logout extends pulumi.CustomResource {
      * The revision the action last fired for (or was recorded at, when `fireOnCreate` is `false`).
      */
     declare public readonly revision: pulumi.Output<string | number>;
+    /**
+     * Whether the last call may or may not have happened (its answer was lost); the `up` that recorded it failed, and the next one fires it again only when told.
+     */
+    declare public /*out*/ readonly uncertain: pulumi.Output<boolean | undefined>;
 
     /**
      * Create a Logout resource with the given unique name, arguments, and options.
@@ -78,12 +82,14 @@ export class Logout extends pulumi.CustomResource {
             resourceInputs["fired"] = undefined /*out*/;
             resourceInputs["firedAt"] = undefined /*out*/;
             resourceInputs["message"] = undefined /*out*/;
+            resourceInputs["uncertain"] = undefined /*out*/;
         } else {
             resourceInputs["fired"] = undefined /*out*/;
             resourceInputs["firedAt"] = undefined /*out*/;
             resourceInputs["message"] = undefined /*out*/;
             resourceInputs["phoneId"] = undefined /*out*/;
             resourceInputs["revision"] = undefined /*out*/;
+            resourceInputs["uncertain"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         super(Logout.__pulumiType, name, resourceInputs, opts);

@@ -43,7 +43,7 @@ export class PhoneConfig extends pulumi.CustomResource {
      */
     declare public readonly phoneId: pulumi.Output<string>;
     /**
-     * The phone's own webhook as Maytapi reports it; `null` when the product's is used.
+     * The phone's own webhook as Maytapi reports it; `""` when the product's is used.
      */
     declare public readonly webhook: pulumi.Output<string | undefined>;
 
@@ -94,7 +94,7 @@ export interface PhoneConfigArgs {
      */
     allowInsecureHttp?: pulumi.Input<boolean | undefined>;
     /**
-     * The phone's Maytapi id (digits, e.g. `"12"` or `12`). Changing it replaces the resource: the new phone is configured, the old one restored to the product default.
+     * The phone's Maytapi id (digits, e.g. `"12"` or `12`). Changing it replaces the resource: the new phone is configured, the old one restored to the product default unless another resource wrote it in the same run. One PhoneConfig per phone in a program.
      */
     phoneId: pulumi.Input<string | number>;
     /**

@@ -18,14 +18,16 @@ type Logout struct {
 
 	// Whether the action was called for this revision.
 	Fired pulumi.BoolOutput `pulumi:"fired"`
-	// When it was last called (UTC, ISO 8601), or `null`.
+	// When it was last called (UTC, ISO 8601), or `""` if it never was.
 	FiredAt pulumi.StringPtrOutput `pulumi:"firedAt"`
-	// Maytapi's message from the last call, if it sent one.
+	// Maytapi's message from the last call, or `""`.
 	Message pulumi.StringPtrOutput `pulumi:"message"`
 	// The phone's id, as digits.
 	PhoneId pulumi.StringOutput `pulumi:"phoneId"`
 	// The revision the action last fired for (or was recorded at, when `fireOnCreate` is `false`).
 	Revision pulumi.AnyOutput `pulumi:"revision"`
+	// Whether the last call may or may not have happened (its answer was lost); the `up` that recorded it failed, and the next one fires it again only when told.
+	Uncertain pulumi.BoolPtrOutput `pulumi:"uncertain"`
 }
 
 // NewLogout registers a new resource with the given unique name, arguments, and options.
@@ -134,12 +136,12 @@ func (o LogoutOutput) Fired() pulumi.BoolOutput {
 	return o.ApplyT(func(v *Logout) pulumi.BoolOutput { return v.Fired }).(pulumi.BoolOutput)
 }
 
-// When it was last called (UTC, ISO 8601), or `null`.
+// When it was last called (UTC, ISO 8601), or `""` if it never was.
 func (o LogoutOutput) FiredAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Logout) pulumi.StringPtrOutput { return v.FiredAt }).(pulumi.StringPtrOutput)
 }
 
-// Maytapi's message from the last call, if it sent one.
+// Maytapi's message from the last call, or `""`.
 func (o LogoutOutput) Message() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Logout) pulumi.StringPtrOutput { return v.Message }).(pulumi.StringPtrOutput)
 }
@@ -152,6 +154,11 @@ func (o LogoutOutput) PhoneId() pulumi.StringOutput {
 // The revision the action last fired for (or was recorded at, when `fireOnCreate` is `false`).
 func (o LogoutOutput) Revision() pulumi.AnyOutput {
 	return o.ApplyT(func(v *Logout) pulumi.AnyOutput { return v.Revision }).(pulumi.AnyOutput)
+}
+
+// Whether the last call may or may not have happened (its answer was lost); the `up` that recorded it failed, and the next one fires it again only when told.
+func (o LogoutOutput) Uncertain() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Logout) pulumi.BoolPtrOutput { return v.Uncertain }).(pulumi.BoolPtrOutput)
 }
 
 func init() {

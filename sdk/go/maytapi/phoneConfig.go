@@ -20,7 +20,7 @@ type PhoneConfig struct {
 	AckDelivery pulumi.BoolOutput `pulumi:"ackDelivery"`
 	// The phone's id, as digits.
 	PhoneId pulumi.StringOutput `pulumi:"phoneId"`
-	// The phone's own webhook as Maytapi reports it; `null` when the product's is used.
+	// The phone's own webhook as Maytapi reports it; `""` when the product's is used.
 	Webhook pulumi.StringPtrOutput `pulumi:"webhook"`
 }
 
@@ -73,7 +73,7 @@ type phoneConfigArgs struct {
 	Adopt *bool `pulumi:"adopt"`
 	// Allow a plain `http://` webhook to a host other than loopback (messages then travel unencrypted). Default `false`.
 	AllowInsecureHttp *bool `pulumi:"allowInsecureHttp"`
-	// The phone's Maytapi id (digits, e.g. `"12"` or `12`). Changing it replaces the resource: the new phone is configured, the old one restored to the product default.
+	// The phone's Maytapi id (digits, e.g. `"12"` or `12`). Changing it replaces the resource: the new phone is configured, the old one restored to the product default unless another resource wrote it in the same run. One PhoneConfig per phone in a program.
 	PhoneId interface{} `pulumi:"phoneId"`
 	// Any value; when it changes, the config is sent again even if nothing else changed. Give it a `FactoryReset`'s `firedAt` so that a reset, which clears the phone's config, is followed by the config in the same `pulumi up`.
 	ReapplyTrigger interface{} `pulumi:"reapplyTrigger"`
@@ -89,7 +89,7 @@ type PhoneConfigArgs struct {
 	Adopt pulumi.BoolPtrInput
 	// Allow a plain `http://` webhook to a host other than loopback (messages then travel unencrypted). Default `false`.
 	AllowInsecureHttp pulumi.BoolPtrInput
-	// The phone's Maytapi id (digits, e.g. `"12"` or `12`). Changing it replaces the resource: the new phone is configured, the old one restored to the product default.
+	// The phone's Maytapi id (digits, e.g. `"12"` or `12`). Changing it replaces the resource: the new phone is configured, the old one restored to the product default unless another resource wrote it in the same run. One PhoneConfig per phone in a program.
 	PhoneId pulumi.Input
 	// Any value; when it changes, the config is sent again even if nothing else changed. Give it a `FactoryReset`'s `firedAt` so that a reset, which clears the phone's config, is followed by the config in the same `pulumi up`.
 	ReapplyTrigger pulumi.Input
@@ -144,7 +144,7 @@ func (o PhoneConfigOutput) PhoneId() pulumi.StringOutput {
 	return o.ApplyT(func(v *PhoneConfig) pulumi.StringOutput { return v.PhoneId }).(pulumi.StringOutput)
 }
 
-// The phone's own webhook as Maytapi reports it; `null` when the product's is used.
+// The phone's own webhook as Maytapi reports it; `""` when the product's is used.
 func (o PhoneConfigOutput) Webhook() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *PhoneConfig) pulumi.StringPtrOutput { return v.Webhook }).(pulumi.StringPtrOutput)
 }

@@ -136,6 +136,7 @@ class Logout(pulumi.CustomResource):
             __props__.__dict__["fired"] = None
             __props__.__dict__["fired_at"] = None
             __props__.__dict__["message"] = None
+            __props__.__dict__["uncertain"] = None
         super(Logout, __self__).__init__(
             'maytapi:index:Logout',
             resource_name,
@@ -163,6 +164,7 @@ class Logout(pulumi.CustomResource):
         __props__.__dict__["message"] = None
         __props__.__dict__["phone_id"] = None
         __props__.__dict__["revision"] = None
+        __props__.__dict__["uncertain"] = None
         return Logout(resource_name, opts=opts, __props__=__props__)
 
     @_builtins.property
@@ -177,7 +179,7 @@ class Logout(pulumi.CustomResource):
     @pulumi.getter(name="firedAt")
     def fired_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When it was last called (UTC, ISO 8601), or `null`.
+        When it was last called (UTC, ISO 8601), or `""` if it never was.
         """
         return pulumi.get(self, "fired_at")
 
@@ -185,7 +187,7 @@ class Logout(pulumi.CustomResource):
     @pulumi.getter
     def message(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Maytapi's message from the last call, if it sent one.
+        Maytapi's message from the last call, or `""`.
         """
         return pulumi.get(self, "message")
 
@@ -204,4 +206,12 @@ class Logout(pulumi.CustomResource):
         The revision the action last fired for (or was recorded at, when `fireOnCreate` is `false`).
         """
         return pulumi.get(self, "revision")
+
+    @_builtins.property
+    @pulumi.getter
+    def uncertain(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        Whether the last call may or may not have happened (its answer was lost); the `up` that recorded it failed, and the next one fires it again only when told.
+        """
+        return pulumi.get(self, "uncertain")
 

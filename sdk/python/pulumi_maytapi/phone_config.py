@@ -28,7 +28,7 @@ class PhoneConfigArgs:
         """
         The set of arguments for constructing a PhoneConfig resource.
 
-        :param pulumi.Input[Union[_builtins.str, _builtins.int]] phone_id: The phone's Maytapi id (digits, e.g. `"12"` or `12`). Changing it replaces the resource: the new phone is configured, the old one restored to the product default.
+        :param pulumi.Input[Union[_builtins.str, _builtins.int]] phone_id: The phone's Maytapi id (digits, e.g. `"12"` or `12`). Changing it replaces the resource: the new phone is configured, the old one restored to the product default unless another resource wrote it in the same run. One PhoneConfig per phone in a program.
         :param pulumi.Input[_builtins.bool] ack_delivery: Whether Maytapi posts delivery acks to the webhook. Default `false`.
         :param pulumi.Input[_builtins.bool] adopt: Take over a phone that is already configured: on create, read its config (one GET) and write nothing. If the live config differs from the declared one, the create fails naming the fields. Pulumi's import serves only the native provider; this does its job for both. Default `false`.
         :param pulumi.Input[_builtins.bool] allow_insecure_http: Allow a plain `http://` webhook to a host other than loopback (messages then travel unencrypted). Default `false`.
@@ -51,7 +51,7 @@ class PhoneConfigArgs:
     @pulumi.getter(name="phoneId")
     def phone_id(self) -> pulumi.Input[Union[_builtins.str, _builtins.int]]:
         """
-        The phone's Maytapi id (digits, e.g. `"12"` or `12`). Changing it replaces the resource: the new phone is configured, the old one restored to the product default.
+        The phone's Maytapi id (digits, e.g. `"12"` or `12`). Changing it replaces the resource: the new phone is configured, the old one restored to the product default unless another resource wrote it in the same run. One PhoneConfig per phone in a program.
         """
         return pulumi.get(self, "phone_id")
 
@@ -141,7 +141,7 @@ class PhoneConfig(pulumi.CustomResource):
         :param pulumi.Input[_builtins.bool] ack_delivery: Whether Maytapi posts delivery acks to the webhook. Default `false`.
         :param pulumi.Input[_builtins.bool] adopt: Take over a phone that is already configured: on create, read its config (one GET) and write nothing. If the live config differs from the declared one, the create fails naming the fields. Pulumi's import serves only the native provider; this does its job for both. Default `false`.
         :param pulumi.Input[_builtins.bool] allow_insecure_http: Allow a plain `http://` webhook to a host other than loopback (messages then travel unencrypted). Default `false`.
-        :param pulumi.Input[Union[_builtins.str, _builtins.int]] phone_id: The phone's Maytapi id (digits, e.g. `"12"` or `12`). Changing it replaces the resource: the new phone is configured, the old one restored to the product default.
+        :param pulumi.Input[Union[_builtins.str, _builtins.int]] phone_id: The phone's Maytapi id (digits, e.g. `"12"` or `12`). Changing it replaces the resource: the new phone is configured, the old one restored to the product default unless another resource wrote it in the same run. One PhoneConfig per phone in a program.
         :param Any reapply_trigger: Any value; when it changes, the config is sent again even if nothing else changed. Give it a `FactoryReset`'s `firedAt` so that a reset, which clears the phone's config, is followed by the config in the same `pulumi up`.
         :param pulumi.Input[_builtins.str] webhook: Where Maytapi delivers this phone's messages and acks: an absolute `https://` URL of at most 2048 characters. `null` or `""`: the phone uses the product's webhook.
         """
@@ -239,7 +239,7 @@ class PhoneConfig(pulumi.CustomResource):
     @pulumi.getter
     def webhook(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The phone's own webhook as Maytapi reports it; `null` when the product's is used.
+        The phone's own webhook as Maytapi reports it; `""` when the product's is used.
         """
         return pulumi.get(self, "webhook")
 

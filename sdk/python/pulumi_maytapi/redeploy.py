@@ -176,6 +176,7 @@ class Redeploy(pulumi.CustomResource):
             __props__.__dict__["fired"] = None
             __props__.__dict__["fired_at"] = None
             __props__.__dict__["message"] = None
+            __props__.__dict__["uncertain"] = None
         super(Redeploy, __self__).__init__(
             'maytapi:index:Redeploy',
             resource_name,
@@ -203,6 +204,7 @@ class Redeploy(pulumi.CustomResource):
         __props__.__dict__["message"] = None
         __props__.__dict__["phone_id"] = None
         __props__.__dict__["revision"] = None
+        __props__.__dict__["uncertain"] = None
         return Redeploy(resource_name, opts=opts, __props__=__props__)
 
     @_builtins.property
@@ -217,7 +219,7 @@ class Redeploy(pulumi.CustomResource):
     @pulumi.getter(name="firedAt")
     def fired_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When it was last called (UTC, ISO 8601), or `null`.
+        When it was last called (UTC, ISO 8601), or `""` if it never was.
         """
         return pulumi.get(self, "fired_at")
 
@@ -225,7 +227,7 @@ class Redeploy(pulumi.CustomResource):
     @pulumi.getter
     def message(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Maytapi's message from the last call, if it sent one.
+        Maytapi's message from the last call, or `""`.
         """
         return pulumi.get(self, "message")
 
@@ -244,4 +246,12 @@ class Redeploy(pulumi.CustomResource):
         The revision the action last fired for (or was recorded at, when `fireOnCreate` is `false`).
         """
         return pulumi.get(self, "revision")
+
+    @_builtins.property
+    @pulumi.getter
+    def uncertain(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        Whether the last call may or may not have happened (its answer was lost); the `up` that recorded it failed, and the next one fires it again only when told.
+        """
+        return pulumi.get(self, "uncertain")
 
