@@ -599,3 +599,30 @@ def test_blocking_calls_run_off_the_event_loop_so_calls_overlap() -> None:
         log = emu.api_calls()
     assert len(log) == len(phones)
     assert most_in_flight(log) == 8  # the provider's pool, one connection per call
+
+
+def test_an_uncertain_action_fails_the_up_keeps_the_record_and_waits_for_the_answer(
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    # As the dynamic resource: the up fails, the state records the doubt (a partial failure),
+    # and nothing fires again until the user answers.
+    project = make_project(action_program("Redeploy"), config={"maytapi:readTimeout": "0.5"})
+    project.cli("up", "--yes")
+    assert calls.take() == [("GET", "/12/redeploy")]
+
+    project.write_program(action_program("Redeploy", revision='"r2"'))
+    emu.fault(path="/12/redeploy$", latency_ms=3000)
+    failed = project.cli("up", "--yes", check=False)
+    assert failed.returncode != 0 and "may or may not have happened" in failed.output
+    assert calls.take() == [("GET", "/12/redeploy")]
+    (record,) = project.resources(":Redeploy")
+    assert record["outputs"]["uncertain"] is True and record["outputs"]["revision"] == "r2"
+
+    refused = project.cli("preview", check=False)
+    assert refused.returncode != 0 and "MAYTAPI_UNCERTAIN_ACTIONS=not-happened" in refused.output
+    assert calls.take() == []
+
+    project.cli("up", "--yes", "--target", record["urn"], env={"MAYTAPI_UNCERTAIN_ACTIONS": "happened"})
+    project.cli("up", "--yes", "--expect-no-changes")
+    assert calls.take() == []
+    assert project.resources(":Redeploy")[0]["outputs"]["uncertain"] is False

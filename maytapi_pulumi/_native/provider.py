@@ -171,7 +171,7 @@ class MaytapiProvider(p.Provider):
         else:
             answer = action.resolution(os.environ)
             id_, outs = await self._run(action.create, self._action(request.type), client, props, answer)
-            _warn_if_uncertain(outs, request.urn)
+            _fail_if_uncertain(id_, outs, props, secrets, request.urn)
         return p.CreateResponse(id_, to_wire(outs, secrets))
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
@@ -208,7 +208,7 @@ class MaytapiProvider(p.Provider):
         else:
             answer = action.resolution(os.environ)
             outs = await self._run(action.fire, self._action(request.type), client, news, answer)
-            _warn_if_uncertain(outs, request.urn)
+            _fail_if_uncertain(request.resource_id, outs, news, secrets, request.urn)
         return p.UpdateResponse(to_wire(outs, secrets))
 
     async def delete(self, request: p.DeleteRequest) -> None:
@@ -225,11 +225,31 @@ class MaytapiProvider(p.Provider):
             raise ValueError(f"unknown resource type {type_!r}; known: {', '.join(_KINDS)}") from None
 
 
-def _warn_if_uncertain(outs: Mapping[str, Any], urn: str) -> None:
-    """An action whose answer was lost is recorded as uncertain (the next preview fails until
-    the user answers); this run says so now."""
+class RecordedFailure(MaytapiError):
+    """A step that failed but whose outcome must be kept in the state: the engine saves
+    `outputs` and fails the step (a partial failure)."""
+
+    def __init__(
+        self,
+        message: str,
+        id_: str,
+        outputs: Mapping[str, PropertyValue],
+        inputs: Mapping[str, PropertyValue],
+    ) -> None:
+        super().__init__(message)
+        self.id = id_
+        self.outputs = outputs
+        self.inputs = inputs
+
+
+def _fail_if_uncertain(
+    id_: str, outs: Mapping[str, Any], inputs: Mapping[str, Any], secrets: Collection[str], urn: str
+) -> None:
+    """An action whose answer was lost is recorded as uncertain, and the step fails: the next
+    preview refuses to fire it again until the user answers."""
     if outs.get("uncertain"):
-        warn(action.uncertain_message(outs["phone_id"], outs["revision"], outs["message"], urn))
+        message = action.uncertain_message(outs["phone_id"], outs["revision"], outs["message"], urn)
+        raise RecordedFailure(message, id_, to_wire(outs, secrets), to_wire(inputs, secrets))
 
 
 def _settings(props: Mapping[str, PropertyValue]) -> dict[str, Any]:

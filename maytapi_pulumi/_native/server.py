@@ -1,5 +1,6 @@
 """The gRPC server of the plugin: the SDK's servicer, with Maytapi's errors reported as their
-message alone (the SDK's own appends the provider's Python traceback to every failure)."""
+message alone (the SDK's own appends the provider's Python traceback to every failure), and a
+step whose outcome must be kept reported as a partial failure (ErrorResourceInitFailed)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from typing import Any
 
 import grpc
 import grpc.aio
+from google.protobuf import any_pb2
+from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
-from pulumi.runtime.proto import provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, status_pb2
 
 from .._errors import MaytapiError
-from .provider import MaytapiProvider
+from .provider import MaytapiProvider, RecordedFailure
 
 Handler = Callable[[Any, Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
 
@@ -29,11 +32,29 @@ def _plain_errors(method: Handler) -> Handler:
             # The SDK re-raises every failure as a new Exception carrying a traceback; the
             # error it replaced is its context.
             cause = exc if isinstance(exc, MaytapiError) else exc.__context__
+            if isinstance(cause, RecordedFailure):
+                await context.abort(grpc.StatusCode.UNKNOWN, str(cause), _init_failed(cause))
             if isinstance(cause, MaytapiError):
                 await context.abort(grpc.StatusCode.UNKNOWN, str(cause))
             raise
 
     return handle
+
+
+def _init_failed(failure: RecordedFailure) -> tuple[tuple[str, bytes]]:
+    """The status details the engine reads as "failed, but keep these outputs" (what
+    grpc_status.rpc_status.to_status would build)."""
+    detail = any_pb2.Any()
+    detail.Pack(
+        provider_pb2.ErrorResourceInitFailed(
+            id=failure.id,
+            properties=PropertyValue.marshal_map(dict(failure.outputs)),
+            inputs=PropertyValue.marshal_map(dict(failure.inputs)),
+            reasons=[str(failure)],
+        )
+    )
+    status = status_pb2.Status(code=grpc.StatusCode.UNKNOWN.value[0], message=str(failure), details=[detail])
+    return (("grpc-status-details-bin", status.SerializeToString()),)
 
 
 class _Servicer(ProviderServicer):
