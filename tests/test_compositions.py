@@ -269,3 +269,26 @@ def test_outputs_fed_into_inputs_are_known_at_preview_until_they_change(
     assert phones(emu, "13", "14") == {"13": ("https://hooks.example.com/spare", False), "14": ("", False)}
     assert project.cli("preview", "--expect-no-changes").returncode == 0
     assert calls.take() == []
+
+
+def test_a_phone_moved_from_the_dynamic_resource_to_the_native_one_keeps_its_config(
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    # Two plugins of one engine: the native PhoneConfig's create claims phone 12 in the
+    # registry both read, so the dynamic one's delete, which the engine runs after, resets nothing.
+    project = make_project(
+        f'from maytapi_pulumi import PhoneConfig\nPhoneConfig("support", phone_id="12", webhook="{A}")\n'
+    )
+    project.cli("up", "--yes")
+    assert calls.take() == [("POST", "/12/config")]
+
+    project.write_program(
+        f'import pulumi_maytapi as maytapi\nmaytapi.PhoneConfig("support", phone_id="12", webhook="{B}")\n'
+    )
+    project.cli("preview")
+    assert calls.take() == []
+    assert "+ 1 created - 1 deleted" in summary(project.cli("up", "--yes"))
+    assert calls.take() == [("POST", "/12/config")]
+    assert phones(emu, "12") == {"12": (B, False)}
+    assert project.cli("up", "--yes", "--expect-no-changes").returncode == 0
+    assert calls.take() == []
