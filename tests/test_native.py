@@ -25,9 +25,10 @@ from maytapi_pulumi._core import action, phone_config, properties
 from maytapi_pulumi._native.provider import MaytapiProvider, to_wire
 from maytapi_pulumi._native.schema import camel, schema, snake
 from maytapi_pulumi._settings import SOURCES
-from tests.conftest import TOKEN, Calls
+from tests.conftest import TOKEN, Calls, summary
 from tests.test_actions import BAD_ACTION_INPUTS
 from tests.test_phone_config import BAD_INPUTS
+from tests.test_phone_config import program as dynamic_program
 
 HOOK = "https://hooks.example.com/maytapi"
 ACTIONS = [("Redeploy", "redeploy"), ("FactoryReset", "factoryreset"), ("Logout", "logout")]
@@ -374,25 +375,35 @@ def test_importing_a_missing_phone_fails_naming_it(
     assert project.resources(":PhoneConfig") == []
 
 
+# The settings rules are the core's: the dynamic and the native PhoneConfig answer alike.
+FAMILIES = {"dynamic": dynamic_program, "native": phone_program}
+
+
+@pytest.mark.parametrize("family", FAMILIES)
 def test_settings_missing_everywhere_fail_at_preview_with_the_config_commands(
-    make_project: Callable[..., Project], calls: Calls, monkeypatch: pytest.MonkeyPatch
+    make_project: Callable[..., Project], calls: Calls, monkeypatch: pytest.MonkeyPatch, family: str
 ) -> None:
     for var in ("MAYTAPI_PRODUCT_ID", "MAYTAPI_API_TOKEN", "MAYTAPI_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
-    run = make_project(phone_program(), settings=False).cli("preview", check=False)
+    run = make_project(FAMILIES[family](), settings=False).cli("preview", check=False)
     assert run.returncode != 0
     assert "pulumi config set maytapi:productId" in run.output
     assert "pulumi config set --secret maytapi:apiToken" in run.output
     assert calls.take() == []
 
 
+@pytest.mark.parametrize("family", FAMILIES)
 def test_settings_fall_back_to_the_environment(
-    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls, monkeypatch: pytest.MonkeyPatch
+    make_project: Callable[..., Project],
+    emu: RunningEmulator,
+    calls: Calls,
+    monkeypatch: pytest.MonkeyPatch,
+    family: str,
 ) -> None:
     monkeypatch.setenv("MAYTAPI_PRODUCT_ID", emu.product_id)
     monkeypatch.setenv("MAYTAPI_API_TOKEN", emu.token)
     monkeypatch.setenv("MAYTAPI_BASE_URL", emu.base_url)
-    make_project(phone_program(), settings=False).cli("up", "--yes")
+    assert summary(make_project(FAMILIES[family](), settings=False).cli("up", "--yes")) == "+ 2 created"
     assert calls.take() == [("POST", "/12/config")]
 
 

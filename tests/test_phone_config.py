@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-import pytest
-
 from devtools.emulator import RunningEmulator
 from devtools.stack import Project
 from maytapi_pulumi._phone_config import PhoneConfigProvider
@@ -202,29 +200,6 @@ PhoneConfig("opted-in", phone_id="13", webhook="http://hooks.example.com/x", all
     assert summary(project.cli("up", "--yes")) == "+ 3 created"
     assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config")]
     assert emu.phone("13")["webhook"] == "http://hooks.example.com/x"
-
-
-def test_missing_settings_fail_at_preview_with_the_config_commands(
-    make_project: Callable[..., Project], calls: Calls, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for var in ("MAYTAPI_PRODUCT_ID", "MAYTAPI_API_TOKEN", "MAYTAPI_BASE_URL"):
-        monkeypatch.delenv(var, raising=False)
-    project = make_project(program(), settings=False)
-    message = failed(project, "preview")
-    assert "pulumi config set maytapi:productId" in message
-    assert "pulumi config set --secret maytapi:apiToken" in message
-    assert calls.take() == []
-
-
-def test_settings_fall_back_to_the_environment(
-    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("MAYTAPI_PRODUCT_ID", emu.product_id)
-    monkeypatch.setenv("MAYTAPI_API_TOKEN", emu.token)
-    monkeypatch.setenv("MAYTAPI_BASE_URL", emu.base_url)
-    project = make_project(program(), settings=False)
-    assert summary(project.cli("up", "--yes")) == "+ 2 created"
-    assert calls.take() == [("POST", "/12/config")]
 
 
 def test_secrets_stay_secret_and_the_token_never_reaches_state(
