@@ -13,8 +13,6 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, Upda
 
 from ._client import Action
 from ._core import action as rules
-from ._core.common import Failure
-from ._errors import InvalidInputError
 from ._provider import MaytapiProvider, from_sdk, resource_props
 
 
@@ -58,12 +56,7 @@ class ActionProvider(MaytapiProvider):
     action: ClassVar[Action]
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, failures = rules.check(self.action, from_sdk(news))
-        try:
-            rules.resolution(os.environ)
-        except InvalidInputError as exc:
-            failures.append(Failure("", str(exc)))
-        return self.check_result((inputs, failures))
+        return self.check_result(rules.check(self.action, from_sdk(news), os.environ))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         diff = rules.diff(olds, from_sdk(news), rules.resolution(os.environ))

@@ -14,12 +14,16 @@ DEFAULT = ("", False)
 URN = "urn:pulumi:dev::maytapi-test::pulumi-python:dynamic/maytapi:PhoneConfig::"
 
 
-def two(a: str = "", b: str = "", hook_a: str = A, hook_b: str = B, name_a: str = "a") -> str:
+def two(
+    a: str = "", b: str = "", hook_a: str = A, hook_b: str = B, name_a: str = "a", phones: str = "12 13"
+) -> str:
+    """PhoneConfigs "a" (options `a`) and "b" (options `b`), on the two `phones`."""
+    phone_a, phone_b = phones.split()
     return f"""
 import pulumi
 from maytapi_pulumi import PhoneConfig
-PhoneConfig("{name_a}", phone_id="12", webhook="{hook_a}", opts=pulumi.ResourceOptions({a}))
-PhoneConfig("b", phone_id="13", webhook="{hook_b}", opts=pulumi.ResourceOptions({b}))
+PhoneConfig("{name_a}", phone_id="{phone_a}", webhook="{hook_a}", opts=pulumi.ResourceOptions({a}))
+PhoneConfig("b", phone_id="{phone_b}", webhook="{hook_b}", opts=pulumi.ResourceOptions({b}))
 """
 
 
@@ -85,22 +89,13 @@ def test_options_and_flags_on_one_stack(
     assert phones(emu, "12", "13") == {"12": (A, False), "13": (C, False)}
 
 
-def swap(phone_a: str, phone_b: str, opts: str) -> str:
-    return f"""
-import pulumi
-from maytapi_pulumi import PhoneConfig
-PhoneConfig("a", phone_id="{phone_a}", webhook="{A}", opts=pulumi.ResourceOptions({opts}))
-PhoneConfig("b", phone_id="{phone_b}", webhook="{B}", opts=pulumi.ResourceOptions({opts}))
-"""
-
-
 def test_delete_before_replace_swaps_phones_with_each_reset_before_the_write(
     make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
 ) -> None:
-    project = make_project(swap("12", "13", "delete_before_replace=True"))
+    project = make_project(two("delete_before_replace=True", "delete_before_replace=True", phones="12 13"))
     project.cli("up", "--yes")
     calls.take()
-    project.write_program(swap("13", "12", "delete_before_replace=True"))
+    project.write_program(two("delete_before_replace=True", "delete_before_replace=True", phones="13 12"))
     project.cli("up", "--yes")
     log = calls.take()
     # the engine deletes both old ones first (2 resets), then creates the new ones (2 writes):

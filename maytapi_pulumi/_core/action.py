@@ -58,8 +58,14 @@ def rules(action: Action) -> dict[str, Rule]:
     return common
 
 
-def check(action: Action, news: Mapping[str, Any]) -> tuple[Props, list[Failure]]:
-    return check_inputs(news, rules(action), required=FIRING)
+def check(action: Action, news: Mapping[str, Any], env: Mapping[str, str]) -> tuple[Props, list[Failure]]:
+    """The inputs' rules, and the user's answer to uncertain actions (`env`), if one was given."""
+    inputs, failures = check_inputs(news, rules(action), required=FIRING)
+    try:
+        resolution(env)
+    except InvalidInputError as exc:
+        failures.append(Failure("", str(exc)))
+    return inputs, failures
 
 
 def resolution(env: Mapping[str, str]) -> str | None:

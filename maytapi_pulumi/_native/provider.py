@@ -20,7 +20,7 @@ from .._client import Action, MaytapiClient
 from .._core import action, common, phone_config
 from .._core.common import UNKNOWN, Diff, Failure, Props
 from .._core.properties import FACTORY_RESET, LOGOUT, PHONE_CONFIG, REDEPLOY, Kind
-from .._errors import InvalidInputError, MaytapiError
+from .._errors import MaytapiError
 from .._provider import deployment_claims, warn
 from .._settings import SOURCES, Settings
 from .schema import camel, in_camel_case, schema, snake, token
@@ -147,11 +147,7 @@ class MaytapiProvider(p.Provider):
         if request.type == _PHONE_CONFIG:
             inputs, failures = phone_config.check(news)
         else:
-            inputs, failures = action.check(self._action(request.type), news)
-            try:
-                action.resolution(os.environ)
-            except InvalidInputError as exc:
-                failures.append(Failure("", str(exc)))
+            inputs, failures = action.check(self._action(request.type), news, os.environ)
         return p.CheckResponse(to_wire(inputs, secrets), _failures(failures, typed))
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
