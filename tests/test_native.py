@@ -637,3 +637,20 @@ def test_an_uncertain_action_fails_the_up_keeps_the_record_and_waits_for_the_ans
     project.cli("up", "--yes", "--expect-no-changes")
     assert calls.take() == []
     assert project.resources(":Redeploy")[0]["outputs"]["uncertain"] is False
+
+
+def test_a_vanished_phone_is_dropped_on_refresh_with_a_warning_and_destroys_without_a_write(
+    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    # The README's vanished-phone rows hold for the native PhoneConfig too (the same core rule).
+    emu.set_phone("14")
+    project = make_project(phone_program(phone_id='"14"'))
+    project.cli("up", "--yes")
+    assert calls.take() == [("POST", "/14/config")]
+    emu.remove_phone("14")
+    refreshed = project.cli("refresh", "--yes")
+    assert "phone 14 no longer exists on Maytapi" in refreshed.output
+    assert calls.take() == [("GET", "/14/config"), ("GET", "/14/config")]  # its preview reads too
+    assert project.resources(":PhoneConfig") == []
+    project.cli("destroy", "--yes")
+    assert calls.take() == []
