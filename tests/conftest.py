@@ -7,6 +7,7 @@ import base64
 import itertools
 import json
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,35 @@ from devtools.emulator import RunningEmulator
 from devtools.stack import CliRun, Project
 
 TOKEN = "tok-SECRET-4f1c9e-do-not-leak"
+
+
+@dataclass(frozen=True)
+class Family:
+    """One of the two families a user program can be written on: the dynamic resources
+    (`maytapi_pulumi`) or the native provider through its generated Python SDK (`pulumi_maytapi`).
+    Their classes share names and arguments, so one program text serves both."""
+
+    name: str
+    module: str
+    type_prefix: str
+
+    def imports(self, *names: str) -> str:
+        return f"from {self.module} import {', '.join(names)}\n"
+
+    def type_token(self, kind: str) -> str:
+        return f"{self.type_prefix}{kind}"
+
+
+DYNAMIC = Family("dynamic", "maytapi_pulumi", "pulumi-python:dynamic/maytapi:")
+NATIVE = Family("native", "pulumi_maytapi", "maytapi:index:")
+FAMILIES = (DYNAMIC, NATIVE)
+
+
+@pytest.fixture(params=FAMILIES, ids=lambda f: f.name)
+def family(request: pytest.FixtureRequest) -> Family:
+    """Each user-program test runs once per family."""
+    family: Family = request.param
+    return family
 
 
 @pytest.fixture(scope="session")
