@@ -22,7 +22,7 @@ from devtools.stack import VENV, Project, engine_env, write_project
 from maytapi_pulumi import __version__
 from maytapi_pulumi._client import Action
 from maytapi_pulumi._core import action, phone_config, properties
-from maytapi_pulumi._native.provider import MaytapiProvider, to_wire
+from maytapi_pulumi._native.provider import MaytapiProvider, to_wire, type_of
 from maytapi_pulumi._native.schema import camel, schema, snake
 from maytapi_pulumi._settings import SOURCES
 from tests.conftest import TOKEN, Calls, summary
@@ -257,6 +257,34 @@ def test_fire_on_create_false_records_the_revision_without_a_call(
     project.cli("up", "--yes")
     assert calls.take() == [("GET", "/12/logout")]
     assert stack_outputs(project)["fired"] is True
+
+
+@pytest.mark.parametrize(
+    ("urn", "expected"),
+    [
+        ("urn:pulumi:dev::proj::maytapi:index:PhoneConfig::support", "maytapi:index:PhoneConfig"),
+        ("urn:pulumi:dev::proj::acme:index:Line$maytapi:index:Logout::a", "maytapi:index:Logout"),
+        (
+            "urn:pulumi:dev::proj::a:b:C$pkg:m:D$pulumi:pulumi:Component$maytapi:index:Redeploy::x",
+            "maytapi:index:Redeploy",
+        ),
+        # a name may hold "::" and "$": it is everything after the third "::"
+        (
+            "urn:pulumi:dev::proj::acme:index:Line$maytapi:index:PhoneConfig::a::b$c::d",
+            "maytapi:index:PhoneConfig",
+        ),
+        ("urn:pulumi:st-1::p.q::maytapi:index:FactoryReset::$::", "maytapi:index:FactoryReset"),
+    ],
+)
+def test_a_resource_type_is_read_from_its_urn_as_the_engine_reads_it(urn: str, expected: str) -> None:
+    assert type_of(urn) == expected
+
+
+def test_a_resource_under_components_is_checked_as_its_own_type() -> None:
+    urn = "urn:pulumi:dev::maytapi-test::acme:index:Team$acme:index:Line$maytapi:index:PhoneConfig::support"
+    response = asyncio.run(MaytapiProvider().check(p.CheckRequest(urn, {}, to_wire({"phoneId": 12}), b"")))
+    assert response.failures in (None, [])
+    assert to_wire({"phoneId": "12"}).items() <= dict(response.inputs).items()
 
 
 def check(kind: str, props: Mapping[str, object]) -> list[tuple[str, str]]:

@@ -39,6 +39,14 @@ _PHONE_CONFIG = token(PHONE_CONFIG)
 _KINDS: dict[str, Kind] = {token(k): k for k in (PHONE_CONFIG, REDEPLOY, FACTORY_RESET, LOGOUT)}
 
 
+def type_of(urn: str) -> str:
+    """A resource's type token as the engine computes it (Go's `URN.Type()`): the qualified type
+    `urn:pulumi:<stack>::<project>::<qualified type>::<name>` holds the parents' types before
+    a `$`, and the name, everything after the third `::`, may itself hold `::`. The SDK's
+    `request.type` is the qualified type, so a resource under a component would not be known."""
+    return urn.split("::", 3)[2].rsplit("$", 1)[-1]
+
+
 def from_wire(props: Mapping[str, PropertyValue]) -> tuple[Props, set[str]]:
     """Props with snake_case names and plain values (unknowns as the core's UNKNOWN), and the
     names of those that were secret."""
@@ -144,37 +152,40 @@ class MaytapiProvider(p.Provider):
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
         news, secrets = from_wire(request.new_inputs)
         typed = {snake(k): k for k in request.new_inputs}
-        if request.type == _PHONE_CONFIG:
+        kind = type_of(request.urn)
+        if kind == _PHONE_CONFIG:
             inputs, failures = phone_config.check(news)
         else:
-            inputs, failures = action.check(self._action(request.type), news, os.environ)
+            inputs, failures = action.check(self._action(kind), news, os.environ)
         return p.CheckResponse(to_wire(inputs, secrets), _failures(failures, typed))
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         olds, _ = from_wire(request.old_state)
         news, _ = from_wire(request.new_inputs)
-        if request.type == _PHONE_CONFIG:
+        if type_of(request.urn) == _PHONE_CONFIG:
             return _diff(phone_config.diff(olds, news), olds, news)
         return _diff(action.diff(olds, news, action.resolution(os.environ)), olds, news)
 
     async def create(self, request: p.CreateRequest) -> p.CreateResponse:
         props, secrets = from_wire(request.properties)
         client = self._client()
-        if request.type == _PHONE_CONFIG:
+        kind = type_of(request.urn)
+        if kind == _PHONE_CONFIG:
             id_, outs = await self._run(
                 partial(phone_config.create, claims=deployment_claims()), client, props
             )
         else:
             answer = action.resolution(os.environ)
-            id_, outs = await self._run(action.create, self._action(request.type), client, props, answer)
+            id_, outs = await self._run(action.create, self._action(kind), client, props, answer)
             _fail_if_uncertain(id_, outs, props, secrets, request.urn)
         return p.CreateResponse(id_, to_wire(outs, secrets))
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
-        if request.type != _PHONE_CONFIG:
+        kind = type_of(request.urn)
+        if kind != _PHONE_CONFIG:
             if not request.properties:  # an import, or get(): nothing in Maytapi to read
                 raise MaytapiError(
-                    f"{request.type} cannot be imported: an action is only a record in the state. "
+                    f"{kind} cannot be imported: an action is only a record in the state. "
                     "Declare it with fireOnCreate: false, which records the revision without calling Maytapi."
                 )
             # Refresh: the record is the state itself.
@@ -199,16 +210,17 @@ class MaytapiProvider(p.Provider):
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
         news, secrets = from_wire(request.news)
         client = self._client()
-        if request.type == _PHONE_CONFIG:
+        kind = type_of(request.urn)
+        if kind == _PHONE_CONFIG:
             outs = await self._run(partial(phone_config.update, claims=deployment_claims()), client, news)
         else:
             answer = action.resolution(os.environ)
-            outs = await self._run(action.fire, self._action(request.type), client, news, answer)
+            outs = await self._run(action.fire, self._action(kind), client, news, answer)
             _fail_if_uncertain(request.resource_id, outs, news, secrets, request.urn)
         return p.UpdateResponse(to_wire(outs, secrets))
 
     async def delete(self, request: p.DeleteRequest) -> None:
-        if request.type == _PHONE_CONFIG:
+        if type_of(request.urn) == _PHONE_CONFIG:
             props, _ = from_wire(request.properties)
             await self._run(partial(phone_config.delete, claims=deployment_claims()), self._client(), props)
         # An action cannot be undone: forgetting it makes no call.
