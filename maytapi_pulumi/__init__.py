@@ -1,7 +1,8 @@
 """Infrastructure as code for the Maytapi WhatsApp API.
 
-The Pulumi resources (PhoneConfig, Redeploy, FactoryReset, Logout) are loaded on first use, so
-the client (MaytapiClient, its models, settings and errors) can be imported without Pulumi.
+The Pulumi resources (PhoneConfig, Redeploy, FactoryReset, Logout) and functions (get_phones,
+get_phone_config, get_phone_status) are loaded on first use, so the client (MaytapiClient, its
+models, settings and errors) can be imported without Pulumi.
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._actions import ActionArgs, FactoryReset, Logout, Redeploy, RedeployArgs
+    from ._functions import (
+        GetPhoneConfigResult,
+        GetPhoneStatusResult,
+        ProductPhone,
+        get_phone_config,
+        get_phone_status,
+        get_phones,
+    )
     from ._phone_config import PhoneConfig, PhoneConfigArgs
 
 _RESOURCES = {
@@ -47,6 +56,12 @@ _RESOURCES = {
     "FactoryReset": "._actions",
     "Logout": "._actions",
     "ActionArgs": "._actions",
+    "get_phones": "._functions",
+    "get_phone_config": "._functions",
+    "get_phone_status": "._functions",
+    "ProductPhone": "._functions",
+    "GetPhoneConfigResult": "._functions",
+    "GetPhoneStatusResult": "._functions",
 }
 
 __all__ = [
@@ -60,6 +75,8 @@ __all__ = [
     "ConnectionState",
     "DeleteSuccess",
     "FactoryReset",
+    "GetPhoneConfigResult",
+    "GetPhoneStatusResult",
     "InvalidInputError",
     "JustSuccess",
     "Logout",
@@ -72,6 +89,7 @@ __all__ = [
     "PhoneConfigBody",
     "PhoneNotFoundError",
     "PhoneStatus",
+    "ProductPhone",
     "RateLimitedError",
     "Redeploy",
     "RedeployArgs",
@@ -80,6 +98,9 @@ __all__ = [
     "StatusResponse",
     "TransportError",
     "__version__",
+    "get_phone_config",
+    "get_phone_status",
+    "get_phones",
 ]
 
 

@@ -118,12 +118,16 @@ class PhoneStatus(_Response):
     multidevice: bool | None = None
 
     @property
+    def connected(self) -> bool:
+        """Logged in, or when that is not reported, in the CONNECTED state."""
+        if self.logged_in is not None:
+            return self.logged_in
+        return self.state is not None and self.state.state == "CONNECTED"
+
+    @property
     def ready(self) -> bool:
         """Logged in (or, when that is not reported, connected), not loading, no QR code shown."""
-        connected = self.logged_in
-        if connected is None:
-            connected = self.state is not None and self.state.state == "CONNECTED"
-        return connected and not self.loading and not self.is_qr
+        return self.connected and not self.loading and not self.is_qr
 
 
 class StatusResponse(JustSuccess):

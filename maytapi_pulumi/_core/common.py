@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from .. import _validation
 from .._client import MaytapiClient
-from .._errors import InvalidInputError, MissingSettingError
+from .._errors import InvalidInputError, MaytapiError, MissingSettingError, PhoneNotFoundError
 from .._settings import SOURCES, Settings
 
 
@@ -103,6 +103,14 @@ def changed(olds: Mapping[str, Any], news: Mapping[str, Any], key: str) -> bool:
     """
     new = news.get(key)
     return is_unknown(new) or _validation.whole_number(olds.get(key)) != _validation.whole_number(new)
+
+
+def no_such_phone(phone_id: str, exc: PhoneNotFoundError) -> MaytapiError:
+    """A read of a phone that is not in the product, as the user is told."""
+    return MaytapiError(
+        f"phone {phone_id} does not exist in this Maytapi product ({exc.server_message}); "
+        "check the id against getPhones (/listPhones) or the Maytapi console"
+    )
 
 
 def settings_failures(config: Mapping[str, str], env: Mapping[str, str]) -> list[Failure]:

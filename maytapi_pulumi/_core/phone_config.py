@@ -9,7 +9,7 @@ from .. import _validation
 from .._client import MaytapiClient
 from .._errors import MaytapiError, PhoneNotFoundError
 from .._models import PhoneConfig as LiveConfig
-from .common import Diff, Failure, Props, Rule, changed, check_inputs, is_unknown
+from .common import Diff, Failure, Props, Rule, changed, check_inputs, is_unknown, no_such_phone
 from .hands import Claims
 
 INPUTS = ("phone_id", "webhook", "ack_delivery", "allow_insecure_http", "adopt", "reapply_trigger")
@@ -91,10 +91,7 @@ def read(client: MaytapiClient, id_: str, props: Mapping[str, Any], *, managed: 
     except PhoneNotFoundError as exc:
         if managed:
             return None
-        raise MaytapiError(
-            f"phone {phone_id} does not exist in this Maytapi product ({exc.server_message}); "
-            "check the id against /listPhones or the Maytapi console"
-        ) from None
+        raise no_such_phone(phone_id, exc) from None
 
 
 def vanished(phone_id: str) -> str:

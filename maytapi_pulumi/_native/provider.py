@@ -18,11 +18,13 @@ from pulumi.runtime.rpc import UNKNOWN as WIRE_UNKNOWN
 
 from .._client import Action, MaytapiClient
 from .._core import action, common, phone_config
+from .._core import functions as core_functions
 from .._core.common import UNKNOWN, Diff, Failure, Props
 from .._core.properties import FACTORY_RESET, LOGOUT, PHONE_CONFIG, REDEPLOY, Kind
 from .._errors import MaytapiError
 from .._provider import deployment_claims, warn
 from .._settings import SOURCES, Settings
+from . import functions
 from .schema import camel, in_camel_case, schema, snake, token
 
 T = TypeVar("T")
@@ -224,6 +226,15 @@ class MaytapiProvider(p.Provider):
             props, _ = from_wire(request.properties)
             await self._run(partial(phone_config.delete, claims=deployment_claims()), self._client(), props)
         # An action cannot be undone: forgetting it makes no call.
+
+    async def invoke(self, request: p.InvokeRequest) -> p.InvokeResponse:
+        # A function only reads: it runs in previews too.
+        function = functions.by_token(request.tok)
+        args, _ = from_wire(request.args)
+        inputs, failures = core_functions.check(function, args)
+        if failures:
+            return p.InvokeResponse(failures=_failures(failures, {}))
+        return p.InvokeResponse(to_wire(await self._run(function.read, self._client(), inputs)))
 
     @staticmethod
     def _action(type_: str) -> Action:

@@ -68,6 +68,8 @@ def _project_urls() -> dict[str, str]:
 
 
 def schema() -> dict[str, Any]:
+    from . import functions  # it renders with this module's helpers
+
     settings = {camel(p.name): _setting(p) for p in SETTINGS}
     return {
         "name": PACKAGE,
@@ -102,4 +104,7 @@ def schema() -> dict[str, Any]:
             }
             for kind in KINDS
         },
+        # The provider functions (getPhones, getPhoneConfig, getPhoneStatus) and their types.
+        "functions": functions.schema_functions(),
+        "types": functions.schema_types(),
     }

@@ -64,6 +64,7 @@ class _Servicer(ProviderServicer):
     Read = _plain_errors(ProviderServicer.Read)
     Update = _plain_errors(ProviderServicer.Update)
     Delete = _plain_errors(ProviderServicer.Delete)
+    Invoke = _plain_errors(ProviderServicer.Invoke)
 
 
 def serve(args: list[str], version: str) -> None:

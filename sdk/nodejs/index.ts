@@ -10,6 +10,21 @@ export type FactoryReset = import("./factoryReset").FactoryReset;
 export const FactoryReset: typeof import("./factoryReset").FactoryReset = null as any;
 utilities.lazyLoad(exports, ["FactoryReset"], () => require("./factoryReset"));
 
+export { GetPhoneConfigArgs, GetPhoneConfigResult, GetPhoneConfigOutputArgs } from "./getPhoneConfig";
+export const getPhoneConfig: typeof import("./getPhoneConfig").getPhoneConfig = null as any;
+export const getPhoneConfigOutput: typeof import("./getPhoneConfig").getPhoneConfigOutput = null as any;
+utilities.lazyLoad(exports, ["getPhoneConfig","getPhoneConfigOutput"], () => require("./getPhoneConfig"));
+
+export { GetPhoneStatusArgs, GetPhoneStatusResult, GetPhoneStatusOutputArgs } from "./getPhoneStatus";
+export const getPhoneStatus: typeof import("./getPhoneStatus").getPhoneStatus = null as any;
+export const getPhoneStatusOutput: typeof import("./getPhoneStatus").getPhoneStatusOutput = null as any;
+utilities.lazyLoad(exports, ["getPhoneStatus","getPhoneStatusOutput"], () => require("./getPhoneStatus"));
+
+export { GetPhonesResult } from "./getPhones";
+export const getPhones: typeof import("./getPhones").getPhones = null as any;
+export const getPhonesOutput: typeof import("./getPhones").getPhonesOutput = null as any;
+utilities.lazyLoad(exports, ["getPhones","getPhonesOutput"], () => require("./getPhones"));
+
 export { LogoutArgs } from "./logout";
 export type Logout = import("./logout").Logout;
 export const Logout: typeof import("./logout").Logout = null as any;
@@ -33,9 +48,11 @@ utilities.lazyLoad(exports, ["Redeploy"], () => require("./redeploy"));
 
 // Export sub-modules:
 import * as config from "./config";
+import * as types from "./types";
 
 export {
     config,
+    types,
 };
 
 const _module = {

@@ -7,10 +7,14 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .factory_reset import *
+from .get_phone_config import *
+from .get_phone_status import *
+from .get_phones import *
 from .logout import *
 from .phone_config import *
 from .provider import *
 from .redeploy import *
+from . import outputs
 
 # Make subpackages available:
 if typing.TYPE_CHECKING:
