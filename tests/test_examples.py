@@ -16,7 +16,7 @@ from pulumi import automation as auto
 
 from devtools.emulator import RunningEmulator
 from devtools.stack import ROOT, VENV, Project
-from tests.conftest import Calls
+from tests.conftest import Calls, phones
 
 EXAMPLES = ROOT / "examples"
 WORKFLOW = EXAMPLES / "github-workflow" / "pulumi-maytapi.yml"
@@ -72,6 +72,36 @@ def test_fleet_preview_up_noop_destroy(
     assert calls.take() == [("GET", "/12/redeploy")]
     assert project.destroy().summary.resource_changes == {"delete": 6}
     assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config"), ("POST", "/14/config")]
+
+
+def test_product_fleet_follows_the_products_phones_read_by_get_phones(
+    example: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    """One `GET /listPhones` each time the program runs (the preview, the update: the Automation
+    API's up skips its preview); the configs follow the phones the product has."""
+    hook = "https://hooks.example.com/maytapi/fleet"
+    project = example("product-fleet")
+    assert project.preview().change_summary == {"create": 4}
+    assert calls.take() == [("GET", "/listPhones")]
+    up = project.up()
+    assert up.summary.resource_changes == {"create": 4}
+    assert sorted(calls.take()) == [("GET", "/listPhones")] + [
+        ("POST", f"/{p}/config") for p in ("12", "13", "14")
+    ]
+    assert phones(emu, "12", "13", "14") == dict.fromkeys(("12", "13", "14"), (hook, True))
+    assert up.outputs["phones"].value["13"] == {"number": "905550000013", "status": "active"}
+    assert project.up().summary.resource_changes == {"same": 4}
+    assert calls.take() == [("GET", "/listPhones")]
+    # a phone added to the product gets the webhook; one gone from it leaves the program
+    emu.set_phone("15", status="qr-code")
+    emu.remove_phone("12")
+    calls.take()
+    assert project.up().summary.resource_changes == {"same": 3, "create": 1, "delete": 1}
+    # the deleted config's reset finds no phone: it is a call, and no change
+    assert sorted(calls.take()) == [("GET", "/listPhones"), ("POST", "/12/config"), ("POST", "/15/config")]
+    assert emu.phone("15")["webhook"] == hook and emu.phone("15")["ack_delivery"] is True
+    assert project.destroy().summary.resource_changes == {"delete": 4}
+    assert sorted(calls.take()) == [("POST", "/13/config"), ("POST", "/14/config"), ("POST", "/15/config")]
 
 
 @pytest.mark.parametrize(
@@ -211,6 +241,11 @@ def free_port() -> int:
         ),
         ("adopt", 5, {"14": ("https://hooks.example.com/maytapi/lobby", False)}),
         ("yaml", 3, {"12": ("https://hooks.example.com/maytapi", True)}),
+        (
+            "product-fleet",
+            4,
+            {p: ("https://hooks.example.com/maytapi/fleet", True) for p in ("12", "13", "14")},
+        ),
     ],
 )
 def test_the_readme_steps_run_each_example_by_hand(
