@@ -8,6 +8,8 @@ import itertools
 import re
 import subprocess
 import sys
+import textwrap
+from collections.abc import Callable
 
 import pytest
 
@@ -22,7 +24,7 @@ from maytapi_pulumi import (
     Redeploy,
     RedeployArgs,
 )
-from maytapi_pulumi._core import properties
+from maytapi_pulumi._core import functions, properties
 
 README = (ROOT / "README.md").read_text()
 
@@ -119,6 +121,9 @@ def in_python(doc: str) -> str:
         ("_actions", "ActionArgs", properties.ACTION_INPUTS),
         ("_actions", "RedeployArgs", properties.REDEPLOY_INPUTS),
         ("_actions", "_ActionResource", properties.REDEPLOY.outputs),
+        ("_functions", "ProductPhone", functions.PRODUCT_PHONE),
+        ("_functions", "GetPhoneConfigResult", functions.PHONE_CONFIG_OUTPUTS),
+        ("_functions", "GetPhoneStatusResult", functions.PHONE_STATUS_OUTPUTS),
     ],
 )
 def test_the_dynamic_docstrings_say_what_the_cores_property_table_says(
@@ -126,3 +131,20 @@ def test_the_dynamic_docstrings_say_what_the_cores_property_table_says(
 ) -> None:
     # The table is also the native provider's schema: one description per property.
     assert attribute_docs(module, class_name) == {p.name: in_python(p.doc) for p in props}
+
+
+@pytest.mark.parametrize(
+    ("dynamic", "function"),
+    [
+        (maytapi_pulumi.get_phones, functions.GET_PHONES),
+        (maytapi_pulumi.get_phone_config, functions.GET_PHONE_CONFIG),
+        (maytapi_pulumi.get_phone_status, functions.GET_PHONE_STATUS),
+    ],
+)
+def test_the_dynamic_functions_say_what_the_cores_table_says(
+    dynamic: Callable[..., object], function: functions.Function
+) -> None:
+    # The table is also the native schema's description of the function.
+    doc = " ".join((dynamic.__doc__ or "").split())
+    assert doc.startswith(in_python(function.doc)) and "## Example Usage" in doc
+    ast.parse(textwrap.dedent((dynamic.__doc__ or "").split("```python", 1)[1].split("```", 1)[0]))
