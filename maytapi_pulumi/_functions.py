@@ -46,7 +46,7 @@ class GetPhoneConfigResult(TypedDict):
     webhook: str
     """The phone's own webhook as Maytapi reports it; ``""`` when the product's is used."""
     ack_delivery: bool
-    """Whether delivery acks are posted to the webhook."""
+    """Whether delivery acks are posted, as Maytapi reports it."""
 
 
 class GetPhoneStatusResult(TypedDict):

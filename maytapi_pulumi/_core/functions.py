@@ -14,7 +14,7 @@ from .._client import MaytapiClient
 from .._errors import MaytapiError, PhoneNotFoundError
 from .._models import Phone, PhoneStatus
 from .common import Failure, Props, check_inputs, no_such_phone
-from .properties import Property
+from .properties import PHONE_CONFIG, Property
 
 T = TypeVar("T")
 
@@ -46,7 +46,9 @@ class Function:
 _PHONE_ID_IN = Property(
     "phone_id", "string|integer", 'The phone\'s Maytapi id (digits, e.g. `"12"` or `12`).', required=True
 )
-_PHONE_ID_OUT = Property("phone_id", "string", "The phone's id, as digits.", required=True)
+# What getPhoneConfig gives is what a PhoneConfig reads.
+PHONE_CONFIG_OUTPUTS = PHONE_CONFIG.outputs
+_PHONE_ID_OUT = next(p for p in PHONE_CONFIG_OUTPUTS if p.name == "phone_id")
 
 PRODUCT_PHONE = (
     Property("id", "string", "The phone's id, as digits: what `phone_id` takes.", required=True),
@@ -63,16 +65,6 @@ PRODUCT_PHONE = (
         '`disabled` (or any other Maytapi reports); `""` when it reports none.',
         required=True,
     ),
-)
-PHONE_CONFIG_OUTPUTS = (
-    _PHONE_ID_OUT,
-    Property(
-        "webhook",
-        "string",
-        "The phone's own webhook as Maytapi reports it; `\"\"` when the product's is used.",
-        required=True,
-    ),
-    Property("ack_delivery", "boolean", "Whether delivery acks are posted to the webhook.", required=True),
 )
 PHONE_STATUS_OUTPUTS = (
     _PHONE_ID_OUT,

@@ -23,7 +23,7 @@ export interface GetPhoneConfigArgs {
 
 export interface GetPhoneConfigResult {
     /**
-     * Whether delivery acks are posted to the webhook.
+     * Whether delivery acks are posted, as Maytapi reports it.
      */
     readonly ackDelivery: boolean;
     /**
@@ -33,7 +33,7 @@ export interface GetPhoneConfigResult {
     /**
      * The phone's own webhook as Maytapi reports it; `""` when the product's is used.
      */
-    readonly webhook: string;
+    readonly webhook?: string;
 }
 /**
  * A phone's webhook and delivery acks as Maytapi holds them: `GET /{phoneId}/config`, one call each time the program runs, in a preview too. Reads only: to manage them, declare a PhoneConfig.

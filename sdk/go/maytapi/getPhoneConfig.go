@@ -28,12 +28,12 @@ type LookupPhoneConfigArgs struct {
 }
 
 type LookupPhoneConfigResult struct {
-	// Whether delivery acks are posted to the webhook.
+	// Whether delivery acks are posted, as Maytapi reports it.
 	AckDelivery bool `pulumi:"ackDelivery"`
 	// The phone's id, as digits.
 	PhoneId string `pulumi:"phoneId"`
 	// The phone's own webhook as Maytapi reports it; `""` when the product's is used.
-	Webhook string `pulumi:"webhook"`
+	Webhook *string `pulumi:"webhook"`
 }
 
 func LookupPhoneConfigOutput(ctx *pulumi.Context, args LookupPhoneConfigOutputArgs, opts ...pulumi.InvokeOption) LookupPhoneConfigResultOutput {
@@ -64,7 +64,7 @@ func (o LookupPhoneConfigResultOutput) ToLookupPhoneConfigResultOutputWithContex
 	return o
 }
 
-// Whether delivery acks are posted to the webhook.
+// Whether delivery acks are posted, as Maytapi reports it.
 func (o LookupPhoneConfigResultOutput) AckDelivery() pulumi.BoolOutput {
 	return o.ApplyT(func(v LookupPhoneConfigResult) bool { return v.AckDelivery }).(pulumi.BoolOutput)
 }
@@ -75,8 +75,8 @@ func (o LookupPhoneConfigResultOutput) PhoneId() pulumi.StringOutput {
 }
 
 // The phone's own webhook as Maytapi reports it; `""` when the product's is used.
-func (o LookupPhoneConfigResultOutput) Webhook() pulumi.StringOutput {
-	return o.ApplyT(func(v LookupPhoneConfigResult) string { return v.Webhook }).(pulumi.StringOutput)
+func (o LookupPhoneConfigResultOutput) Webhook() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v LookupPhoneConfigResult) *string { return v.Webhook }).(pulumi.StringPtrOutput)
 }
 
 func init() {

@@ -38,7 +38,7 @@ class GetPhoneConfigResult:
     @pulumi.getter(name="ackDelivery")
     def ack_delivery(self) -> _builtins.bool:
         """
-        Whether delivery acks are posted to the webhook.
+        Whether delivery acks are posted, as Maytapi reports it.
         """
         return pulumi.get(self, "ack_delivery")
 
@@ -52,7 +52,7 @@ class GetPhoneConfigResult:
 
     @_builtins.property
     @pulumi.getter
-    def webhook(self) -> _builtins.str:
+    def webhook(self) -> Optional[_builtins.str]:
         """
         The phone's own webhook as Maytapi reports it; `""` when the product's is used.
         """
