@@ -20,7 +20,7 @@ from devtools.emulator import RunningEmulator
 from devtools.stack import Project
 from maytapi_pulumi import MaytapiClient, MaytapiError
 from maytapi_pulumi._core import functions
-from tests.conftest import TOKEN, Calls, failed, stack_outputs
+from tests.conftest import TOKEN, Calls, Family, failed, stack_outputs
 from tests.test_client import emulator_client
 from tests.test_native import write_source
 
@@ -337,3 +337,27 @@ def test_a_missing_phone_is_named_and_an_api_error_carries_the_servers_message(
     output = failed(project, "preview")
     assert "Maytapi status on phone 12 failed: HTTP 200: Instance is being moved" in output
     assert TOKEN not in output
+
+
+def test_a_function_fed_by_an_output_unknown_at_preview_waits_for_it_and_calls_after_it(
+    make_project: Callable[..., Project], calls: Calls, family: Family
+) -> None:
+    """The redeploy's fired_at is unknown until it fires: the preview makes no call, and the
+    up reads the status after the redeploy (the emulator's phone is then loading)."""
+    function = "get_phone_status_output" if family.name == "native" else "get_phone_status"
+    project = make_project(
+        family.imports("Redeploy", function)
+        + f"""
+import pulumi
+
+redeploy = Redeploy("restart", phone_id="12", revision="r1")
+status = {function}(phone_id=redeploy.fired_at.apply(lambda _: "12"))
+pulumi.export("state", status.apply(lambda s: s["state"] if isinstance(s, dict) else s.state))
+"""
+    )
+    calls.take()
+    project.cli("preview")
+    assert calls.take() == []
+    project.cli("up", "--yes")
+    assert calls.take() == [("GET", "/12/redeploy"), ("GET", "/12/status")]
+    assert stack_outputs(project) == {"state": "OPENING"}
