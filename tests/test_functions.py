@@ -361,3 +361,31 @@ pulumi.export("state", status.apply(lambda s: s["state"] if isinstance(s, dict) 
     project.cli("up", "--yes")
     assert calls.take() == [("GET", "/12/redeploy"), ("GET", "/12/status")]
     assert stack_outputs(project) == {"state": "OPENING"}
+
+
+@pytest.mark.parametrize("form", ["python", "dynamic"])
+def test_the_functions_read_the_settings_from_stack_config_else_the_environment(
+    make_project: Callable[..., Project],
+    emu: RunningEmulator,
+    calls: Calls,
+    monkeypatch: pytest.MonkeyPatch,
+    form: str,
+) -> None:
+    source = PROGRAMS[form]
+    for var in ("MAYTAPI_PRODUCT_ID", "MAYTAPI_API_TOKEN", "MAYTAPI_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    project = make_project(source, settings=False)
+    calls.take()
+    output = failed(project, "preview")
+    assert "pulumi config set maytapi:productId" in output
+    assert "pulumi config set --secret maytapi:apiToken" in output
+    assert calls.take() == []
+
+    # the environment alone, and the stack config alone (the other tests), both serve
+    env = {
+        "MAYTAPI_PRODUCT_ID": emu.product_id,
+        "MAYTAPI_API_TOKEN": emu.token,
+        "MAYTAPI_BASE_URL": emu.base_url,
+    }
+    run = project.cli("preview", env=env)
+    assert sorted(calls.take()) == EACH_RUN and TOKEN not in run.output
