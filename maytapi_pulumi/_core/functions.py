@@ -91,10 +91,10 @@ PHONE_STATUS_OUTPUTS = (
 
 
 def _phones(client: MaytapiClient, _args: Props) -> Props:
-    return {"phones": [listed(phone) for phone in client.list_phones()]}
+    return {"phones": [_listed(phone) for phone in client.list_phones()]}
 
 
-def listed(phone: Phone) -> Props:
+def _listed(phone: Phone) -> Props:
     """A row of /listPhones as the function gives it: the id as digits (the form `phone_id`
     takes and a map key can be), "" for what is not reported."""
     return {"id": str(phone.id), "number": phone.number or "", "status": phone.status or ""}
@@ -102,22 +102,22 @@ def listed(phone: Phone) -> Props:
 
 def _phone_config(client: MaytapiClient, args: Props) -> Props:
     phone_id = args["phone_id"]
-    config = existing(phone_id, lambda: client.get_config(phone_id))
+    config = _existing(phone_id, lambda: client.get_config(phone_id))
     return {"phone_id": phone_id, "webhook": config.webhook, "ack_delivery": config.ack_delivery}
 
 
 def _phone_status(client: MaytapiClient, args: Props) -> Props:
     phone_id = args["phone_id"]
-    return {"phone_id": phone_id, **session(existing(phone_id, lambda: client.status(phone_id)).status)}
+    return {"phone_id": phone_id, **_session(_existing(phone_id, lambda: client.status(phone_id)).status)}
 
 
-def session(status: PhoneStatus) -> Props:
+def _session(status: PhoneStatus) -> Props:
     """A /status body's session as the function gives it."""
     state = status.state.state if status.state is not None else None
     return {"logged_in": status.connected, "state": state or "", "number": status.number or ""}
 
 
-def existing(phone_id: str, read: Callable[[], T]) -> T:
+def _existing(phone_id: str, read: Callable[[], T]) -> T:
     """`read()`, with a phone missing from the product named as such."""
     try:
         return read()
