@@ -11,14 +11,18 @@ run the program, so they make no call."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
 from devtools.emulator import RunningEmulator
 from devtools.stack import Project
-from maytapi_pulumi import MaytapiClient, MaytapiError
+from maytapi_pulumi import MaytapiClient, MaytapiError, Phone
 from maytapi_pulumi._core import functions
 from tests.conftest import TOKEN, Calls, Family, failed, stack_outputs
 from tests.test_client import emulator_client
@@ -172,6 +176,46 @@ def test_bad_arguments_are_refused_naming_them_before_any_call(
     with pytest.raises(MaytapiError, match=error):
         functions.call(function, client, args)
     assert calls.take() == []
+
+
+class _NoCalls:
+    """A client that fails any call: the checks must refuse before one."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"called {name}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(), st.floats(), st.booleans(), st.none(), st.lists(st.integers(), max_size=2)))
+def test_any_phone_id_that_is_not_digits_is_refused_naming_it_before_any_call(value: object) -> None:
+    assume(not (isinstance(value, str) and re.fullmatch(r"[0-9]{1,20}", value)))
+    assume(not (isinstance(value, float) and value.is_integer() and 0 <= value < 1e20))
+    for function in (functions.GET_PHONE_CONFIG, functions.GET_PHONE_STATUS):
+        with pytest.raises(functions.InvalidArgument, match=r"^phone_id: "):
+            functions.call(function, cast(MaytapiClient, _NoCalls()), {"phone_id": value})
+
+
+_ROWS = st.lists(
+    st.fixed_dictionaries(
+        {"id": st.one_of(st.integers(0, 10**12), st.integers(0, 10**12).map(str))},
+        optional={"number": st.one_of(st.none(), st.text()), "status": st.one_of(st.none(), st.text())},
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_ROWS)
+def test_every_list_phones_row_is_given_with_its_id_as_digits_and_no_null(rows: list[dict[str, Any]]) -> None:
+    class Listing:
+        def list_phones(self) -> list[Phone]:
+            return TypeAdapter(list[Phone]).validate_python(rows)
+
+    phones = functions.call(functions.GET_PHONES, cast(MaytapiClient, Listing()), {})["phones"]
+    assert [p["id"] for p in phones] == [str(int(r["id"])) for r in rows]
+    assert [(p["number"], p["status"]) for p in phones] == [
+        (r.get("number") or "", r.get("status") or "") for r in rows
+    ]
 
 
 # -- through the CLI: native from Python and YAML, and the dynamic family ----------------------
