@@ -433,3 +433,35 @@ def test_the_functions_read_the_settings_from_stack_config_else_the_environment(
     }
     run = project.cli("preview", env=env)
     assert sorted(calls.take()) == EACH_RUN and TOKEN not in run.output
+
+
+def test_native_functions_read_the_product_of_an_explicit_provider_instance(
+    make_project: Callable[..., Project], calls: Calls
+) -> None:
+    other_token = "tok-OTHER-PRODUCT-SECRET"
+    with RunningEmulator(
+        product_id="00000000-0000-4000-8000-000000000002", token=other_token, phones=("7",)
+    ) as other:
+        project = make_project(
+            """
+import pulumi
+import pulumi_maytapi as maytapi
+
+cfg = pulumi.Config()
+other = maytapi.Provider("other", product_id=cfg.require("otherProduct"),
+                         api_token=cfg.require_secret("otherToken"), base_url=cfg.require("otherUrl"))
+pulumi.export("here", [p.id for p in maytapi.get_phones().phones])
+pulumi.export("there", [p.id for p in maytapi.get_phones(opts=pulumi.InvokeOptions(provider=other)).phones])
+""",
+            config={"otherProduct": other.product_id, "otherUrl": other.base_url},
+            secrets={"otherToken": other_token},
+        )
+        calls.take()
+        run = project.cli("up", "--yes", "--skip-preview")
+        assert calls.take() == [("GET", "/listPhones")]
+        assert [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in other.api_calls()] == [
+            ("GET", "listPhones")
+        ]
+        assert stack_outputs(project) == {"here": ["12", "13", "14"], "there": ["7"]}
+        exported = json.dumps(project.export())
+        assert TOKEN not in exported and other_token not in exported and other_token not in run.output
