@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -18,8 +19,11 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from devtools.emulator import RunningEmulator
+from devtools.stack import Project
 from maytapi_pulumi import review
 from maytapi_pulumi.review import escape_markdown, escape_text
+from tests.conftest import Calls, Family
 
 GITHUB = MarkdownIt("commonmark").enable("table").enable("strikethrough")
 HIDDEN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
@@ -220,3 +224,46 @@ def test_a_name_with_a_newline_and_a_row_adds_no_row() -> None:
         "  ~ PhoneConfig support\\n| 4103 | nothing | nothing | is set: webhook https://hooks.example.com/x, "
         "ack_delivery true",
     ]
+
+
+NAME = f"support{FORGED_ROW}"
+LIVE_WEBHOOK = "https://hooks.example.com/live\n| 4104 | gone | gone |<!-- @octocat #1 -->\x1b[2J"
+
+
+def rendered_safely(preview: str, title: str) -> tuple[str, list[str]]:
+    """The Markdown of a real preview, checked as the generated ones are, and its code spans."""
+    summary = review.summarise(json.loads(preview))
+    text = review.render(summary, "text", title=title)
+    markdown = review.render(summary, "markdown", title=title)
+    check_text(text, summary, title)
+    check_markdown(markdown, text, summary, 0)
+    assert list(summary.phones) == ["12"]
+    codes = [t.content for c in inline_children(GITHUB.parse(markdown)) for t in c if t.type == "code_inline"]
+    return markdown, codes
+
+
+def test_through_the_engine_a_forged_row_and_a_hostile_live_webhook_stay_in_their_cell(
+    family: Family, make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    """The pull request's preview of a resource named with a newline and a row, then the drift
+    job's refresh that finds a webhook set behind Pulumi's back: the comment and the drift issue
+    body have one row, phone 12's, whatever the name and the live value hold."""
+    project = make_project(
+        family.imports("PhoneConfig")
+        + f'PhoneConfig({NAME!r}, phone_id="12", webhook="https://hooks.example.com/maytapi")\n'
+    )
+    _, codes = rendered_safely(project.cli("preview", "--json").stdout, "Maytapi (dev)")
+    assert escape_text(NAME) in codes
+
+    project.cli("up", "--yes")
+    emu.set_phone("12", webhook=LIVE_WEBHOOK)
+    calls.take()
+    drift = project.cli("preview", "--refresh", "--expect-no-changes", "--json", check=False)
+    assert drift.returncode != 0 and calls.take() == [("GET", "/12/config")]
+    body, codes = rendered_safely(drift.stdout, "Maytapi drift (dev)")
+    assert escape_text(NAME) in codes and escape_text(LIVE_WEBHOOK) in codes
+    assert body.splitlines()[4] == (
+        "| `12` | PhoneConfig `support\\n\\| 4103 \\| nothing \\| nothing \\|`: webhook: "
+        "`https://hooks.example.com/live\\n\\| 4104 \\| gone \\| gone \\|<!-- @octocat #1 -->\\x1b[2J` → "
+        "`https://hooks.example.com/maytapi` |  |"
+    )
