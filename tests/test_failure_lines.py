@@ -22,7 +22,7 @@ import pytest
 
 from devtools.emulator import RunningEmulator
 from devtools.stack import VENV, Project, write_project
-from tests.conftest import Calls, Family
+from tests.conftest import DYNAMIC, NATIVE, Calls, Family
 from tests.test_interpreters import ROOT, sources_key, virtualenv, wheel
 
 # The floor pyproject.toml declares (pulumi>=3.216) and the newest release on the package index.
@@ -52,7 +52,7 @@ class _Buggy(MaytapiProvider):
     """A Maytapi provider with a bug: configured as every Maytapi provider is, then it fails."""
 
     def create(self, props):
-        raise RuntimeError("a bug, not a Maytapi error; host started as " + " ".join(sys.orig_argv[1:4]))
+        raise RuntimeError("a bug, not a Maytapi error; host started with " + sys.orig_argv[2])
 
 
 class Buggy(Resource):
@@ -97,9 +97,26 @@ def diagnostics(output: str) -> dict[str, list[str]]:
     return blocks
 
 
-@pytest.mark.parametrize("sdk", SDKS)
+# (family, SDK, dynamic host): the official CLI's `python -m pulumi.dynamic` on both SDKs, and
+# this project's launcher (`python -c`, runpy) on the newest; the native plugin has no such host.
+CASES = [
+    (DYNAMIC, "3.216.0", "-m"),
+    (DYNAMIC, "3.272.0", "-m"),
+    (DYNAMIC, "3.272.0", "-c"),
+    (NATIVE, "3.216.0", None),
+    (NATIVE, "3.272.0", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("family", "sdk", "host"),
+    CASES,
+    indirect=["family"],
+    ids=[f"{f.name}-{sdk}{' python ' + host if host else ''}" for f, sdk, host in CASES],
+)
 def test_a_maytapi_error_is_one_line_and_a_bug_keeps_its_traceback(
     sdk: str,
+    host: str | None,
     family: Family,
     sdk_virtualenvs: dict[str, Path],
     emu: RunningEmulator,
@@ -109,8 +126,9 @@ def test_a_maytapi_error_is_one_line_and_a_bug_keeps_its_traceback(
     venv = sdk_virtualenvs[sdk]
     launchers = tmp_path / "launchers"
     launchers.mkdir()
-    (launchers / "pulumi-resource-pulumi-python").write_text(OFFICIAL_LAUNCHER)
-    (launchers / "pulumi-resource-pulumi-python").chmod(0o755)
+    if host == "-m":
+        (launchers / "pulumi-resource-pulumi-python").write_text(OFFICIAL_LAUNCHER)
+        (launchers / "pulumi-resource-pulumi-python").chmod(0o755)
     program = family.imports("PhoneConfig") + (
         'PhoneConfig("config", phone_id="12", webhook="https://hooks.example.com/maytapi")\n'
     )
@@ -145,14 +163,14 @@ def test_a_maytapi_error_is_one_line_and_a_bug_keeps_its_traceback(
         assert "Traceback" not in run.output
         assert f"using pulumi-resource-maytapi from $PATH at {venv}/bin/pulumi-resource-maytapi" in run.output
         return
-    assert f"using pulumi-resource-pulumi-python from $PATH at {launchers}/" in run.output
+    assert (f"using pulumi-resource-pulumi-python from $PATH at {launchers}/" in run.output) == (host == "-m")
     line = GRPC_PREFIX[sdk] + line
     assert blocks["pulumi-python:dynamic/maytapi:PhoneConfig (config)"] == [f"error: {line}"], run.output
     # the lines shown while the update runs say the same
     progress = [text for text in run.stdout.splitlines() if "PhoneConfig config" in text and "error:" in text]
     assert progress and all(text.endswith(f"error: {line}") for text in progress)
     (bug,) = (lines for name, lines in blocks.items() if name.endswith(" (bug)"))
-    bug_message = "a bug, not a Maytapi error; host started as -u -m pulumi.dynamic"
+    bug_message = f"a bug, not a Maytapi error; host started with {host}"
     if GRPC_PREFIX[sdk]:
         assert bug == [f"error: {GRPC_PREFIX[sdk]}{bug_message}"]
         return
