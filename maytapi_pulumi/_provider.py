@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import traceback
+import types
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -23,6 +25,7 @@ from ._client import MaytapiClient
 from ._core import common
 from ._core.common import UNKNOWN, Failure, Props
 from ._core.hands import Claims
+from ._errors import MaytapiError
 from ._settings import SOURCES, Settings
 
 PROVIDER_KEY = "__provider"
@@ -46,6 +49,38 @@ def warn(message: str) -> None:
         engine_pb2_grpc.EngineStub(channel).Log(
             engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message), timeout=10
         )
+
+
+class _HostTraceback(types.ModuleType):
+    """The `traceback` module as the SDK's dynamic-provider host sees it, with one change: a
+    MaytapiError is formatted as its message alone.
+
+    The host (`pulumi.dynamic.__main__`, started as `python -m pulumi.dynamic` by the official
+    CLI and through `runpy` by this project's launcher) answers every failed call with
+    `traceback.format_exc()`, so `pulumi up` showed a Maytapi error (a refused token, a missing
+    phone) as some 25 lines of the host's and this package's frames with the message last. The
+    native provider shows the message alone; so does this. Any other exception is a bug and keeps
+    its whole traceback."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(traceback, name)
+
+    @staticmethod
+    def format_exc(limit: int | None = None, chain: bool = True) -> str:
+        error = sys.exc_info()[1]
+        return str(error) if isinstance(error, MaytapiError) else traceback.format_exc(limit, chain)
+
+
+def _report_maytapi_errors_alone() -> None:
+    """Gives the dynamic-provider host `_HostTraceback` in place of `traceback`, in its own module
+    only. Anywhere else (the program's process, a host that no longer formats errors with the
+    `traceback` it imported) nothing changes, and an error shows as the host formats it."""
+    host = vars(sys.modules.get("__main__") or types.ModuleType("__main__"))
+    if (
+        getattr(host.get("__spec__"), "name", None) == "pulumi.dynamic.__main__"
+        and host.get("traceback") is traceback
+    ):
+        host["traceback"] = _HostTraceback(traceback.__name__)
 
 
 def from_sdk(props: Mapping[str, Any]) -> Props:
@@ -84,6 +119,7 @@ class MaytapiProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         # Runs in the provider process only; what is set here is never pickled into state.
+        _report_maytapi_errors_alone()
         self._config = {
             source.config_key: value
             for source in SOURCES.values()

@@ -11,6 +11,12 @@ other providers are counted in one line. Reads only the JSON: no Pulumi, no Mayt
 
 Serves both resource families: the dynamic resources (`pulumi-python:dynamic/maytapi:Redeploy`,
 snake_case properties) and the native provider (`maytapi:index:Redeploy`, camelCase).
+
+Every name and value comes from the preview, so from whoever wrote the program or answers for
+the phones, and is escaped for the format it is written in, by one function per format:
+`escape_text` (control, format and line-separator characters as visible escapes such as `\n`,
+`\x1b`, `\u202e`: one line per item, no terminal escapes) and `escape_markdown` (that, then a
+code span safe in a table cell: nothing in it is markup, a link, a mention or a reference).
 """
 
 from __future__ import annotations
@@ -19,9 +25,11 @@ import argparse
 import json
 import re
 import sys
+import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -122,7 +130,8 @@ class Step:
 
     @property
     def name(self) -> str:
-        return self.urn.rsplit("::", 1)[-1]
+        # urn:pulumi:<stack>::<project>::<qualified type>::<name>, and a name may hold `::`.
+        return self.urn.split("::", 3)[-1]
 
     def old_values(self) -> Mapping[str, Any]:
         # The last outputs are what Maytapi reported (after a refresh: the live values).
@@ -141,11 +150,14 @@ def steps_of(preview: Mapping[str, Any]) -> list[Step]:
         raise ValueError("not the output of `pulumi preview --json`: it has no `steps` list")
     errors = [d["message"].strip() for d in preview.get("diagnostics") or [] if d.get("severity") == "error"]
     if errors:
-        raise PreviewFailed("the preview failed, so there is no summary:\n" + "\n".join(errors))
+        # One line per error: a message (a server's, a program's) cannot forge lines of its own.
+        raise PreviewFailed(
+            "the preview failed, so there is no summary:" + "".join(f"\n  {escape_text(e)}" for e in errors)
+        )
     steps = []
     for raw in preview["steps"]:
         old, new = raw.get("oldState") or {}, raw.get("newState") or {}
-        type_token = new.get("type") or old.get("type") or raw["urn"].split("::")[-2].rsplit("$", 1)[-1]
+        type_token = new.get("type") or old.get("type") or raw["urn"].split("::")[2].rsplit("$", 1)[-1]
         steps.append(Step(raw["op"], raw["urn"], kind_of(type_token), type_token, old, new))
     return steps
 
@@ -173,18 +185,21 @@ def _config(summary: Summary, step: Step, configs: list[Step]) -> None:
         if step.old.get("retainOnDelete"):
             text = [(": removed from the program, the phone is left as it is (retain_on_delete)", False)]
         else:
-            text = _left_behind(step, old_phone, configs, ": removed, ")
+            text = _left_behind(step, old_phone, configs, [(": removed, ", False)])
         summary.add(old_phone, Item(step.name, [*name, *text], "config"))
         return
     if step.op in ("create", "replace"):
         settings = [seg for n in _CONFIG_FIELDS for seg in (*_fields_of(n, new), (", ", False))][:-1]
         moved = step.op == "replace" and not _same(old_phone, new_phone)
-        verb = f" is set (moves here from phone {_plain(old_phone)}): " if moved else " is set: "
-        if step.op == "replace" and not moved:
-            verb = " is replaced and set: "
-        summary.add(new_phone, Item(step.name, [*name, (verb, False), *settings], "config"))
+        verb: list[Segment] = [(" is set: ", False)]
         if moved:
-            note = _left_behind(step, old_phone, configs, f" moves to phone {_plain(new_phone)}: ")
+            verb = [(" is set (moves here from phone ", False), (_plain(old_phone), True), ("): ", False)]
+        elif step.op == "replace":
+            verb = [(" is replaced and set: ", False)]
+        summary.add(new_phone, Item(step.name, [*name, *verb, *settings], "config"))
+        if moved:
+            lead = [(" moves to phone ", False), (_plain(new_phone), True), (": ", False)]
+            note = _left_behind(step, old_phone, configs, lead)
             summary.add(old_phone, Item(step.name, [*name, *note], "config"))
         return
     changes = _arrows(_CONFIG_FIELDS, old, new)
@@ -200,7 +215,7 @@ def _config(summary: Summary, step: Step, configs: list[Step]) -> None:
     summary.add(new_phone, Item(step.name, [*name, (": ", False), *_joined(changes)], "config"))
 
 
-def _left_behind(step: Step, phone: Any, configs: list[Step], lead: str) -> list[Segment]:
+def _left_behind(step: Step, phone: Any, configs: list[Step], lead: list[Segment]) -> list[Segment]:
     """What becomes of a phone a PhoneConfig leaves: another PhoneConfig that writes it in the
     same run keeps it (the provider then makes no reset), else it goes back to the default."""
     heirs = [
@@ -209,11 +224,12 @@ def _left_behind(step: Step, phone: Any, configs: list[Step], lead: str) -> list
     ]  # fmt: skip
     if heirs:
         return [
-            (f"{lead}the phone stays with PhoneConfig ", False),
+            *lead,
+            ("the phone stays with PhoneConfig ", False),
             (heirs[0].name, True),
             (" (no reset)", False),
         ]
-    return [(f"{lead}the phone goes back to the product default (webhook and ack_delivery)", False)]
+    return [*lead, ("the phone goes back to the product default (webhook and ack_delivery)", False)]
 
 
 def _fields_of(name: str, values: Mapping[str, Any]) -> list[Segment]:
@@ -325,15 +341,19 @@ _MARKERS = {"config": "~", "fire": "!", "may": "?", "note": "-"}
 
 
 def render(summary: Summary, fmt: Format = "markdown", title: str = "Maytapi") -> str:
-    head = f"{title}: {headline(summary)}"
-    others = _others(summary.others)
+    """The summary as plain text or Markdown. `title` is the caller's, written as given (Markdown
+    may style it) on one line; everything else from the preview is escaped for `fmt`."""
+    head = f"{escape_text(title)}: {headline(summary)}"
     if fmt == "text":
         lines = [head]
         for phone, items in _rows(summary):
-            lines.append(f"phone {phone}")
-            lines += [f"  {'!!' if i.destructive else _MARKERS[i.marker]} {_text(i.segments)}" for i in items]
-        if others:
-            lines.append(f"other resources: {others}")
+            lines.append(f"phone {escape_text(phone)}")
+            lines += [
+                f"  {'!!' if i.destructive else _MARKERS[i.marker]} {_segments(i.segments, escape_text)}"
+                for i in items
+            ]
+        if summary.others:
+            lines.append(f"other resources: {_others(summary.others, escape_text)}")
         return "\n".join(lines) + "\n"
     lines = [f"### {head}", ""]
     if summary.phones:
@@ -341,11 +361,12 @@ def render(summary: Summary, fmt: Format = "markdown", title: str = "Maytapi") -
         for phone, items in _rows(summary):
             config = "<br>".join(_md(i) for i in items if i.marker == "config")
             actions = "<br>".join(_md(i) for i in items if i.marker != "config")
-            lines.append(f"| {phone} | {config} | {actions} |")
+            lines.append(f"| {escape_markdown(phone)} | {config} | {actions} |")
     else:
         lines.append("No Maytapi phone changes.")
-    if others:
-        lines += ["", f"Other resources: {others}"]
+    if summary.others:
+        types = partial(escape_markdown, in_table=False)
+        lines += ["", f"Other resources: {_others(summary.others, types)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -357,29 +378,59 @@ def _rows(summary: Summary) -> list[tuple[str, list[Item]]]:
     ]
 
 
-def _others(others: Counter[tuple[str, str]]) -> str:
+def _others(others: Counter[tuple[str, str]], escape: Callable[[str], str]) -> str:
     by_op = Counter[str]()
     for (op, _), n in others.items():
         by_op[op] += n
     types = sorted({t for _, t in others})
     return ", ".join(f"{n} to {op}" for op, n in sorted(by_op.items())) + (
-        f" ({', '.join(types)})" if types else ""
+        f" ({', '.join(map(escape, types))})" if types else ""
     )
 
 
-def _text(segments: Iterable[Segment]) -> str:
-    return "".join(text for text, _ in segments)
+def _segments(segments: Iterable[Segment], escape: Callable[[str], str]) -> str:
+    return "".join(escape(text) if value else text for text, value in segments)
 
 
-def _code(text: str) -> str:
-    # A fence longer than any run of backticks inside; pipes escaped for the table.
-    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_text(text: str) -> str:
+    """`text` on one line with nothing a terminal acts on: control characters (ANSI escapes
+    start with one), format characters (bidirectional overrides, zero-width ones) and line or
+    paragraph separators become visible escapes (`\\n`, `\\x1b`, `\\u202e`); the rest is kept."""
+    return "".join(_visible(c) if unicodedata.category(c) in _HIDDEN else c for c in text)
+
+
+_HIDDEN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
+def _visible(char: str) -> str:
+    code = ord(char)
+    return _ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def escape_markdown(text: str, in_table: bool = True) -> str:
+    """`text` as a code span that GitHub shows as it is, in a table cell (`in_table`) or in a
+    paragraph.
+
+    Inside a code span nothing is markup (emphasis, links, HTML, entities, comments) and GitHub
+    links no mention, reference, commit or URL. The text is first made one line by `escape_text`;
+    the fence is longer than any run of backticks in it; a space pads each side when it starts
+    or ends with a backtick or a space (renderers strip one on each side of a text that is not
+    all spaces); in a table `|` is escaped, as a cell needs even inside code (outside a table
+    the backslash would show). An empty text is no span."""
+    text = escape_text(text)
+    if not text:
+        return ""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.strip(" ") and (text[0] in "` " or text[-1] in "` ") else ""
+    span = f"{fence}{pad}{text}{pad}{fence}"
+    return span.replace("|", "\\|") if in_table else span
 
 
 def _md(item: Item) -> str:
-    text = "".join(_code(t) if value else t.replace("|", "\\|") for t, value in item.segments)
+    text = _segments(item.segments, escape_markdown)
     if item.destructive:
         return f"⚠️ **{text}**"
     return f"**{text}**" if item.marker == "fire" else text
@@ -402,7 +453,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         summary = summarise(json.loads(source))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        print(f"maytapi-review: {args.preview}: {exc}", file=sys.stderr)
+        said = str(exc) if isinstance(exc, PreviewFailed) else escape_text(str(exc))
+        print(f"maytapi-review: {escape_text(args.preview)}: {said}", file=sys.stderr)
         return 2
     sys.stdout.write(render(summary, args.format, args.title))
     if args.fail_on_destructive and summary.destructive:

@@ -56,26 +56,36 @@ def run(*command: str | Path, cwd: Path = ROOT) -> None:
         raise AssertionError(f"{' '.join(map(str, command))} failed:\n{done.stdout}\n{done.stderr}")
 
 
+def wheel(cache: Path) -> Path:
+    """The wheel built from this checkout, kept in `cache`."""
+    wheels = cache / "wheel"
+    if not list(wheels.glob("*.whl")):
+        shutil.rmtree(wheels, ignore_errors=True)
+        run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, ROOT)
+    (built,) = wheels.glob("*.whl")
+    return built
+
+
+def virtualenv(venv: Path, python: Path, *install: str | Path) -> Path:
+    """A virtualenv of `python` at `venv` (a virtualenv cannot be moved: it is built in place)
+    with `pip install <install>`, unless a complete one is already there."""
+    if not (venv / ".complete").exists():
+        shutil.rmtree(venv, ignore_errors=True)
+        run(python, "-m", "venv", venv)
+        run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", *install)
+        (venv / ".complete").touch()
+    return venv
+
+
 @pytest.fixture(scope="session")
 def virtualenvs() -> dict[str, Path]:
     """One virtualenv per interpreter, with the wheel built from this checkout installed under
     the pinned constraints."""
     cache = ROOT / ".work" / "interpreters" / sources_key()
-    wheels = cache / "wheel"
-    if not list(wheels.glob("*.whl")):
-        shutil.rmtree(wheels, ignore_errors=True)
-        run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, ROOT)
+    built = wheel(cache)
 
     def make(minor: str) -> Path:
-        venv = cache / f"py{minor}"
-        if not (venv / ".complete").exists():  # a virtualenv cannot be moved: build it in place
-            shutil.rmtree(venv, ignore_errors=True)
-            run(INTERPRETERS[minor], "-m", "venv", venv)
-            (wheel,) = wheels.glob("*.whl")
-            run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                "-c", ROOT / "constraints.txt", wheel)  # fmt: skip
-            (venv / ".complete").touch()
-        return venv
+        return virtualenv(cache / f"py{minor}", INTERPRETERS[minor], "-c", ROOT / "constraints.txt", built)
 
     with ThreadPoolExecutor(len(INTERPRETERS)) as pool:
         return dict(zip(INTERPRETERS, pool.map(make, INTERPRETERS), strict=True))

@@ -44,7 +44,7 @@ QUICKSTART_MARKDOWN = """\
 
 | phone | config | actions |
 | --- | --- | --- |
-| 12 | PhoneConfig `support-line`: webhook: `https://hooks.example.com/maytapi/support` → `https://hooks.example.com/maytapi/v2` | **Redeploy `support-line-redeploy` will fire (revision: `2026-11-25` → `2026-12-01`)** |
+| `12` | PhoneConfig `support-line`: webhook: `https://hooks.example.com/maytapi/support` → `https://hooks.example.com/maytapi/v2` | **Redeploy `support-line-redeploy` will fire (revision: `2026-11-25` → `2026-12-01`)** |
 """
 
 
@@ -125,7 +125,7 @@ def test_fleet_create_then_one_bumped_revision(example: Callable[..., Project]) 
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.startswith(
         "maytapi-review: -: the preview failed, so there is no summary:\n"
-        "error: pulumi-python:dynamic/maytapi:PhoneConfig resource 'phone-15': property webhook value"
+        "  error: pulumi-python:dynamic/maytapi:PhoneConfig resource 'phone-15': property webhook value"
     )
 
 
@@ -213,11 +213,11 @@ def test_every_kind_of_change_in_one_preview(every_kind: Project, calls: Calls, 
         "",
         "| phone | config | actions |",
         "| --- | --- | --- |",
-        "| 12 | PhoneConfig `support`: config may be sent again, reapply_trigger: `(none)` → `(known after apply)` | "
+        "| `12` | PhoneConfig `support`: config may be sent again, reapply_trigger: `(none)` → `(known after apply)` | "
         "⚠️ **FactoryReset `support-reset` will fire (revision: `1` → `2`): DESTRUCTIVE, logs the phone out and "
         "clears its config (webhook, ack_delivery); re-applied after the reset by PhoneConfig `support`** |",
     ]
-    assert markdown.splitlines()[-1] == "Other resources: 1 to update (pulumi-python:dynamic/devtools:Noop)"
+    assert markdown.splitlines()[-1] == "Other resources: 1 to update (`pulumi-python:dynamic/devtools:Noop`)"
     # the CI gate: a destructive action fails it, from a file as from stdin
     (tmp_path / "preview.json").write_text(raw)
     done = subprocess.run(
