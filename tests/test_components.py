@@ -1,0 +1,182 @@
+"""Programs as platform teams write them, on both families (the dynamic resources and the native
+provider through its generated SDK), through the real CLI as users type it: resources inside
+components several levels deep, outputs of one component feeding another, an explicit provider
+handed to a component, a resource moved into a component with an alias, inputs from another
+stack's outputs. Each step states the API calls it makes and the emulator's final phone state."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from devtools.emulator import RunningEmulator
+from devtools.stack import Project
+from tests.conftest import Calls, Family, phones, summary
+
+A, B, C = "https://a.example.com/hook", "https://b.example.com/hook", "https://c.example.com/hook"
+DEFAULT = ("", False)
+
+# An organisation of teams of lines (three levels of components above each PhoneConfig), and a
+# maintenance component whose Redeploys take their phones from the lines' outputs.
+COMPONENTS = """
+class Line(pulumi.ComponentResource):
+    def __init__(self, name, phone_id, webhook, ack_delivery=False, moved=False, opts=None):
+        super().__init__("acme:index:Line", name, None, opts)
+        aliases = [pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)] if moved else None
+        self.config = PhoneConfig(name, phone_id=phone_id, webhook=webhook, ack_delivery=ack_delivery,
+                                  opts=pulumi.ResourceOptions(parent=self, aliases=aliases))
+        self.phone_id = self.config.phone_id
+        self.register_outputs({"phone_id": self.phone_id})
+
+class Team(pulumi.ComponentResource):
+    def __init__(self, name, lines, opts=None):
+        super().__init__("acme:index:Team", name, None, opts)
+        self.lines = {line: Line(line, **args, opts=pulumi.ResourceOptions(parent=self))
+                      for line, args in lines.items()}
+        self.register_outputs({})
+
+class Org(pulumi.ComponentResource):
+    def __init__(self, name, teams, opts=None):
+        super().__init__("acme:index:Org", name, None, opts)
+        self.teams = {team: Team(team, lines, opts=pulumi.ResourceOptions(parent=self))
+                      for team, lines in teams.items()}
+        self.register_outputs({})
+
+class Maintenance(pulumi.ComponentResource):
+    def __init__(self, name, phone_ids, revision, opts=None):
+        super().__init__("acme:index:Maintenance", name, None, opts)
+        for key, phone_id in phone_ids.items():
+            Redeploy(f"{name}-{key}", phone_id=phone_id, revision=revision,
+                     opts=pulumi.ResourceOptions(parent=self))
+        self.register_outputs({})
+"""
+
+
+def program(family: Family, body: str, head: str = "") -> str:
+    return "import pulumi\n" + family.imports("PhoneConfig", "Redeploy") + head + COMPONENTS + body
+
+
+PHONES = '{"sales-a": "12", "sales-b": 13, "support-a": "14"}'
+
+
+def org(
+    sales: str = repr(A),
+    support: str = repr(B),
+    phone_ids: str = PHONES,
+    revision: str | None = "1",
+    moved: bool = False,
+    org_opts: str = "",
+    ops_opts: str = "",
+) -> str:
+    """Two teams, three lines (Python expressions for the webhooks and the phone ids), and, with a
+    `revision`, a maintenance redeploying the sales lines, whose phone ids it takes from the
+    org's outputs. `moved`: each line's config was a top-level resource of the same name."""
+    maintenance = f"""
+sales = org.teams["sales"].lines
+Maintenance("ops", {{"a": sales["sales-a"].phone_id, "b": sales["sales-b"].config.phone_id}}, "{revision}",
+            opts=pulumi.ResourceOptions({ops_opts}))
+"""
+    return f"""
+phone_ids = {phone_ids}
+org = Org("org", {{
+    "sales": {{"sales-a": dict(phone_id=phone_ids["sales-a"], webhook={sales}, ack_delivery=True, moved={moved}),
+               "sales-b": dict(phone_id=phone_ids["sales-b"], webhook={sales}, moved={moved})}},
+    "support": {{"support-a": dict(phone_id=phone_ids["support-a"], webhook={support}, moved={moved})}},
+}}, opts=pulumi.ResourceOptions({org_opts}))
+""" + (maintenance if revision is not None else "")
+
+
+def test_resources_in_components_several_levels_deep_fed_by_another_component(
+    family: Family, make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    project = make_project(program(family, org()))
+
+    # create: each phone written once, then each Redeploy fires on the phone the config reported
+    up = project.cli("up", "--yes")
+    assert summary(up) == "+ 13 created"
+    log = calls.take()
+    assert sorted(log) == [
+        ("GET", "/12/redeploy"), ("GET", "/13/redeploy"),
+        ("POST", "/12/config"), ("POST", "/13/config"), ("POST", "/14/config"),
+    ]  # fmt: skip
+    for phone in ("12", "13"):
+        assert log.index(("POST", f"/{phone}/config")) < log.index(("GET", f"/{phone}/redeploy"))
+    assert phones(emu, "12", "13", "14") == {"12": (A, True), "13": (A, False), "14": (B, False)}
+    assert ORG_CHAIN + family.type_token("PhoneConfig") + "::sales-a" in urns(project)
+
+    # no-op: nothing to do, no call
+    assert summary(project.cli("up", "--yes")) == "13 unchanged"
+    assert calls.take() == []
+
+    # update: one line's webhook, and the maintenance's revision: one POST, two redeploys
+    project.write_program(program(family, org(support=repr(C), revision="2")))
+    assert summary(project.cli("up", "--yes")) == "~ 3 updated 10 unchanged"
+    assert sorted(calls.take()) == [("GET", "/12/redeploy"), ("GET", "/13/redeploy"), ("POST", "/14/config")]
+    assert phones(emu, "12", "13", "14") == {"12": (A, True), "13": (A, False), "14": (C, False)}
+
+    # destroy: each phone restored once; the actions make no call
+    assert summary(project.cli("destroy", "--yes")) == "- 13 deleted"
+    assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config"), ("POST", "/14/config")]
+    assert phones(emu, "12", "13", "14") == {"12": DEFAULT, "13": DEFAULT, "14": DEFAULT}
+    assert urns(project) == []
+
+
+ORG_CHAIN = "urn:pulumi:dev::maytapi-test::acme:index:Org$acme:index:Team$acme:index:Line$"
+
+
+def urns(project: Project) -> list[str]:
+    return [r["urn"] for r in project.export().get("resources", [])]
+
+
+OTHER_TOKEN = "tok-OTHER-PRODUCT-do-not-leak"
+
+# A native provider instance for another product; the stack's config names the session's.
+PROVIDER = """
+from pulumi_maytapi import Provider
+cfg = pulumi.Config()
+p = Provider("p", product_id=cfg.require("otherProduct"), api_token=cfg.require_secret("otherToken"),
+             base_url=cfg.require("otherUrl"))
+"""
+
+
+def test_a_provider_handed_to_components_reaches_every_child_of_the_native_family_only(
+    family: Family, make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    with RunningEmulator(
+        product_id="00000000-0000-4000-8000-000000000002", token=OTHER_TOKEN, phones=("12", "13", "14")
+    ) as other:
+        # the provider as a list on the org, as a map by package on the maintenance
+        body = org(org_opts="providers=[p]", ops_opts='providers={"maytapi": p}')
+        project = make_project(
+            program(family, body, head=PROVIDER),
+            config={"otherProduct": other.product_id, "otherUrl": other.base_url},
+            secrets={"otherToken": OTHER_TOKEN},
+        )
+        other_calls = Calls(other)
+        # The native resources, three components down, all go to p's product; the dynamic
+        # resources are not of p's package, so no `providers` option reaches them: they use the
+        # stack's config, silently.
+        to, untouched = (other, emu) if family.name == "native" else (emu, other)
+        to_calls, untouched_calls = (other_calls, calls) if to is other else (calls, other_calls)
+        assert summary(project.cli("up", "--yes")) == "+ 14 created"
+        assert sorted(to_calls.take()) == [
+            ("GET", "/12/redeploy"), ("GET", "/13/redeploy"),
+            ("POST", "/12/config"), ("POST", "/13/config"), ("POST", "/14/config"),
+        ]  # fmt: skip
+        assert untouched_calls.take() == []
+        assert phones(to, "12", "13", "14") == {"12": (A, True), "13": (A, False), "14": (B, False)}
+        assert phones(untouched, "12", "13", "14") == {"12": DEFAULT, "13": DEFAULT, "14": DEFAULT}
+        state = project.export()
+        assert OTHER_TOKEN not in json.dumps(state)
+        provider_urn = "urn:pulumi:dev::maytapi-test::pulumi:providers:maytapi::p"
+        ours = [r for r in state["resources"] if r["type"].startswith(family.type_prefix)]
+        assert len(ours) == 5
+        for resource in ours:
+            assert resource.get("provider", "").startswith(provider_urn) is (family.name == "native")
+
+        assert summary(project.cli("destroy", "--yes")) == "- 14 deleted"
+        assert sorted(to_calls.take()) == [("POST", "/12/config"), ("POST", "/13/config"), ("POST", "/14/config")]
+        assert untouched_calls.take() == []
+        assert phones(emu, "12", "13", "14") == phones(other, "12", "13", "14") == {
+            "12": DEFAULT, "13": DEFAULT, "14": DEFAULT
+        }  # fmt: skip
