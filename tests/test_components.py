@@ -180,3 +180,37 @@ def test_a_provider_handed_to_components_reaches_every_child_of_the_native_famil
         assert phones(emu, "12", "13", "14") == phones(other, "12", "13", "14") == {
             "12": DEFAULT, "13": DEFAULT, "14": DEFAULT
         }  # fmt: skip
+
+
+TOP_LEVEL = f"""
+PhoneConfig("sales-a", phone_id="12", webhook="{A}", ack_delivery=True)
+PhoneConfig("sales-b", phone_id=13, webhook="{A}")
+PhoneConfig("support-a", phone_id="14", webhook="{B}")
+"""
+
+
+def test_top_level_resources_moved_three_components_down_with_an_alias_are_the_same_resources(
+    family: Family, make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    project = make_project(program(family, TOP_LEVEL))
+    project.cli("up", "--yes")
+    assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config"), ("POST", "/14/config")]
+    top_level = "urn:pulumi:dev::maytapi-test::" + family.type_token("PhoneConfig") + "::"
+
+    # into the org, each with an alias to its top-level self: the components are created, the
+    # configs only change URN: no replace, no call
+    project.write_program(program(family, org(revision=None, moved=True)))
+    up = project.cli("up", "--yes")
+    assert summary(up) == "+ 6 created 4 unchanged" and "replace" not in up.stdout
+    assert calls.take() == []
+    assert phones(emu, "12", "13", "14") == {"12": (A, True), "13": (A, False), "14": (B, False)}
+    moved = [u for u in urns(project) if family.type_token("PhoneConfig") in u]
+    prefix = ORG_CHAIN + family.type_token("PhoneConfig") + "::"
+    assert sorted(moved) == [prefix + "sales-a", prefix + "sales-b", prefix + "support-a"]
+    assert not any(u.startswith(top_level) for u in urns(project))
+
+    # and they are managed there: a change is one POST
+    project.write_program(program(family, org(support=repr(C), revision=None, moved=True)))
+    assert summary(project.cli("up", "--yes")) == "~ 1 updated 9 unchanged"
+    assert calls.take() == [("POST", "/14/config")]
+    assert phones(emu, "12", "13", "14") == {"12": (A, True), "13": (A, False), "14": (C, False)}
