@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
+
+from pulumi import automation as auto
 
 from devtools.emulator import RunningEmulator
 from devtools.stack import Project
-from tests.conftest import Calls, Family, phones, summary
+from tests.conftest import Calls, Family, phones, stack_outputs, summary
 
 A, B, C = "https://a.example.com/hook", "https://b.example.com/hook", "https://c.example.com/hook"
 DEFAULT = ("", False)
@@ -175,7 +178,11 @@ def test_a_provider_handed_to_components_reaches_every_child_of_the_native_famil
             assert resource.get("provider", "").startswith(provider_urn) is (family.name == "native")
 
         assert summary(project.cli("destroy", "--yes")) == "- 14 deleted"
-        assert sorted(to_calls.take()) == [("POST", "/12/config"), ("POST", "/13/config"), ("POST", "/14/config")]
+        assert sorted(to_calls.take()) == [
+            ("POST", "/12/config"),
+            ("POST", "/13/config"),
+            ("POST", "/14/config"),
+        ]
         assert untouched_calls.take() == []
         assert phones(emu, "12", "13", "14") == phones(other, "12", "13", "14") == {
             "12": DEFAULT, "13": DEFAULT, "14": DEFAULT
@@ -214,3 +221,84 @@ def test_top_level_resources_moved_three_components_down_with_an_alias_are_the_s
     assert summary(project.cli("up", "--yes")) == "~ 1 updated 9 unchanged"
     assert calls.take() == [("POST", "/14/config")]
     assert phones(emu, "12", "13", "14") == {"12": (A, True), "13": (A, False), "14": (C, False)}
+
+
+SHARED = """
+import pulumi
+cfg = pulumi.Config()
+pulumi.export("phones", {"sales-a": "12", "sales-b": 13, "support-a": "14"})
+pulumi.export("salesHook", pulumi.Output.secret(cfg.require("salesHook")))
+pulumi.export("supportHook", cfg.require("supportHook"))
+"""
+
+FROM_SHARED = (
+    """
+ref = pulumi.StackReference("organization/maytapi-shared/dev")
+"""
+    + org(
+        sales='ref.get_output("salesHook")',
+        support='ref.get_output("supportHook")',
+        phone_ids='ref.get_output("phones")',
+        revision=None,
+    )
+    + """
+pulumi.export("salesWebhook", org.teams["sales"].lines["sales-a"].config.webhook)
+pulumi.export("supportWebhook", org.teams["support"].lines["support-a"].config.webhook)
+"""
+)
+
+
+def test_inputs_from_another_stack_keep_its_secret_and_its_changes_make_one_post_per_phone(
+    family: Family, make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    project = make_project(program(family, FROM_SHARED))
+    # the other stack: another project on the same backend, its sales webhook a secret there
+    shared = Project.create(
+        project.directory.parent / "shared",
+        Path(project.stack.workspace.env_vars["PULUMI_HOME"]).parent,
+        SHARED,
+        config={"salesHook": A, "supportHook": B},
+        name="maytapi-shared",
+    )
+    shared.cli("up", "--yes")
+
+    up = project.cli("up", "--yes")
+    assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config"), ("POST", "/14/config")]
+    assert phones(emu, "12", "13", "14") == {"12": (A, True), "13": (A, False), "14": (B, False)}
+    assert_secret_everywhere(project, family, A, up.output)
+
+    # the secret changes in the other stack: the preview shows which configs change, not the
+    # value; the up sends one POST per phone that takes it, none to the others
+    shared.stack.set_config("salesHook", auto.ConfigValue(C))
+    shared.cli("up", "--yes")
+    preview = project.cli("preview", "--diff")
+    assert summary(preview) == "~ 2 to update 8 unchanged"
+    assert calls.take() == []
+    up = project.cli("up", "--yes")
+    assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config")]
+    assert phones(emu, "12", "13", "14") == {"12": (C, True), "13": (C, False), "14": (B, False)}
+    assert_secret_everywhere(project, family, C, preview.output + up.output, A)
+
+
+def assert_secret_everywhere(project: Project, family: Family, hook: str, printed: str, *old: str) -> None:
+    """`hook` (and any `old` value) is nowhere in clear: not in what the commands printed, not in
+    the state (the sales configs' webhook input and output are ciphertext), not among the stack
+    outputs; the support line's webhook, not secret in the other stack, stays in clear."""
+    for value in (hook, *old):
+        assert value not in printed
+        assert value not in json.dumps(project.export())
+    webhooks = {
+        r["urn"].rsplit("::", 1)[1]: (r["inputs"]["webhook"], r["outputs"]["webhook"])
+        for r in project.resources(family.type_token("PhoneConfig"))
+    }
+    assert webhooks.pop("support-a") == (B, B) and sorted(webhooks) == ["sales-a", "sales-b"]
+    for name, values in webhooks.items():
+        for value in values:
+            assert set(value) == {SECRET_SIG, "ciphertext"} and value[SECRET_SIG] == SECRET, name
+    outputs = json.loads(project.cli("stack", "output", "--json").stdout)
+    assert outputs == {"salesWebhook": "[secret]", "supportWebhook": B}
+    assert stack_outputs(project)["salesWebhook"] == hook
+
+
+# How the engine marks a secret value in a state file.
+SECRET_SIG, SECRET = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
