@@ -1,8 +1,10 @@
 """Programs as platform teams write them, on both families (the dynamic resources and the native
 provider through its generated SDK), through the real CLI as users type it: resources inside
 components several levels deep, outputs of one component feeding another, an explicit provider
-handed to a component, a resource moved into a component with an alias, inputs from another
-stack's outputs. Each step states the API calls it makes and the emulator's final phone state."""
+handed to a component and a change of product, a resource moved into a component with an alias,
+inputs from another stack's outputs. Each step states the API calls it makes and the emulators'
+final phone state. Then the rule these programs found: a change of product replaces a native
+provider's resources."""
 
 from __future__ import annotations
 
