@@ -1,5 +1,5 @@
 """What the resource kinds share: the unknown marker, check failures, the input check and the
-change test, settings problems, and one client per product."""
+change test, settings problems, a change of product, and one client per product."""
 
 from __future__ import annotations
 
@@ -128,6 +128,27 @@ def settings_failures(config: Mapping[str, str], env: Mapping[str, str]) -> list
         source = SOURCES[exc.field]
         return [Failure("", f"{source.config_key} ({source.env_var}): {exc.problem}; {exc.fix}")]
     return []
+
+
+def product_changed(old: Mapping[str, Any], new: Mapping[str, Any], env: Mapping[str, str]) -> bool:
+    """Whether new settings (keyed by config key, "maytapi:productId") name another Maytapi
+    product than the old ones, or may (not known yet); an absent product id is the
+    environment's. The resources of a provider whose product changes must be replaced (written
+    in the new product, restored in the old): carried over, they would claim phones never
+    written. A new token, URL, timeout or retry count reaches the same product."""
+    source = SOURCES["product_id"]
+
+    def product(config: Mapping[str, Any]) -> Any:
+        value = config.get(source.config_key) or env.get(source.env_var) or ""
+        if is_unknown(value):
+            return value
+        try:
+            return _validation.product_id(value)
+        except InvalidInputError:
+            return value
+
+    before, after = product(old), product(new)
+    return is_unknown(before) or is_unknown(after) or before != after
 
 
 _clients: dict[Settings, MaytapiClient] = {}

@@ -144,6 +144,16 @@ class MaytapiProvider(p.Provider):
             failures=_failures(common.settings_failures(config, os.environ), {}),
         )
 
+    async def diff_config(self, request: p.DiffRequest) -> p.DiffResponse:
+        # The engine asks the new provider of a resource whose provider changed (another
+        # instance, or this one with new settings) whether to replace it; without a replace it
+        # carries the resource over unwritten. `changes` stays unset: the SDK's DiffConfig
+        # sends a bool as the wire's enum (True would read "no changes"); unset, the engine
+        # compares the settings itself.
+        if common.product_changed(_settings(request.old_state), _settings(request.new_inputs), os.environ):
+            return p.DiffResponse(replaces=[camel("product_id")], diffs=[camel("product_id")])
+        return p.DiffResponse()
+
     async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
         variables = {k: v for k, v in request.variables.items() if v}
         self._config = {k: str(v) for k, v in _settings(request.args).items() if v is not UNKNOWN} | variables
