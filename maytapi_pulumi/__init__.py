@@ -1,6 +1,6 @@
 """Infrastructure as code for the Maytapi WhatsApp API.
 
-The Pulumi resources (PhoneConfig, Redeploy, FactoryReset, Logout) are loaded on first use, so
+The Pulumi resources (PhoneConfig, Fleet, Redeploy, FactoryReset, Logout) are loaded on first use, so
 the client (MaytapiClient, its models, settings and errors) can be imported without Pulumi.
 """
 
@@ -37,6 +37,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._actions import ActionArgs, FactoryReset, Logout, Redeploy, RedeployArgs
+    from ._fleet import Fleet, FleetArgs, FleetPhone
     from ._phone_config import PhoneConfig, PhoneConfigArgs
 
 _RESOURCES = {
@@ -47,6 +48,9 @@ _RESOURCES = {
     "FactoryReset": "._actions",
     "Logout": "._actions",
     "ActionArgs": "._actions",
+    "Fleet": "._fleet",
+    "FleetArgs": "._fleet",
+    "FleetPhone": "._fleet",
 }
 
 __all__ = [
@@ -60,6 +64,9 @@ __all__ = [
     "ConnectionState",
     "DeleteSuccess",
     "FactoryReset",
+    "Fleet",
+    "FleetArgs",
+    "FleetPhone",
     "InvalidInputError",
     "JustSuccess",
     "Logout",

@@ -10,6 +10,11 @@ export type FactoryReset = import("./factoryReset").FactoryReset;
 export const FactoryReset: typeof import("./factoryReset").FactoryReset = null as any;
 utilities.lazyLoad(exports, ["FactoryReset"], () => require("./factoryReset"));
 
+export { FleetArgs } from "./fleet";
+export type Fleet = import("./fleet").Fleet;
+export const Fleet: typeof import("./fleet").Fleet = null as any;
+utilities.lazyLoad(exports, ["Fleet"], () => require("./fleet"));
+
 export { LogoutArgs } from "./logout";
 export type Logout = import("./logout").Logout;
 export const Logout: typeof import("./logout").Logout = null as any;
@@ -33,9 +38,11 @@ utilities.lazyLoad(exports, ["Redeploy"], () => require("./redeploy"));
 
 // Export sub-modules:
 import * as config from "./config";
+import * as types from "./types";
 
 export {
     config,
+    types,
 };
 
 const _module = {
@@ -44,6 +51,8 @@ const _module = {
         switch (type) {
             case "maytapi:index:FactoryReset":
                 return new FactoryReset(name, <any>undefined, { urn })
+            case "maytapi:index:Fleet":
+                return new Fleet(name, <any>undefined, { urn })
             case "maytapi:index:Logout":
                 return new Logout(name, <any>undefined, { urn })
             case "maytapi:index:PhoneConfig":

@@ -7,10 +7,13 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .factory_reset import *
+from .fleet import *
 from .logout import *
 from .phone_config import *
 from .provider import *
 from .redeploy import *
+from ._inputs import *
+from . import outputs
 
 # Make subpackages available:
 if typing.TYPE_CHECKING:
@@ -28,6 +31,7 @@ _utilities.register(
   "fqn": "pulumi_maytapi",
   "classes": {
    "maytapi:index:FactoryReset": "FactoryReset",
+   "maytapi:index:Fleet": "Fleet",
    "maytapi:index:Logout": "Logout",
    "maytapi:index:PhoneConfig": "PhoneConfig",
    "maytapi:index:Redeploy": "Redeploy"
