@@ -89,7 +89,8 @@ class Fleet(Resource, module="maytapi", name="Fleet"):
     ``maytapi:index:Fleet`` imports a whole product by its product id.
     """
 
-    phones: pulumi.Output[dict[str, FleetPhone]]
+    # Plain dicts: the SDK checks outputs against these annotations, and a TypedDict is a class to it.
+    phones: pulumi.Output[dict[str, dict[str, Any]]]
     """Each phone's config as Maytapi last reported it: what was applied."""
     failed: pulumi.Output[dict[str, str]]
     """The phones whose last write failed, with the error; the ``up`` that recorded them failed,
