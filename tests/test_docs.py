@@ -16,6 +16,8 @@ from devtools.stack import ROOT
 from maytapi_pulumi import (
     ActionArgs,
     FactoryReset,
+    Fleet,
+    FleetArgs,
     Logout,
     PhoneConfig,
     PhoneConfigArgs,
@@ -46,8 +48,12 @@ def test_the_actions_table_lists_exactly_their_inputs() -> None:
     )
 
 
+def test_the_fleet_table_lists_exactly_its_inputs() -> None:
+    assert table_inputs("Fleet") == [f.name for f in dataclasses.fields(FleetArgs)]
+
+
 def test_every_input_has_a_docstring() -> None:
-    for args in (PhoneConfigArgs, ActionArgs, RedeployArgs):
+    for args in (PhoneConfigArgs, ActionArgs, RedeployArgs, FleetArgs):
         tree = ast.parse((ROOT / "maytapi_pulumi" / f"{args.__module__.split('.')[-1]}.py").read_text())
         body = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == args.__name__).body
         documented = {
@@ -62,7 +68,7 @@ def test_every_input_has_a_docstring() -> None:
         assert own <= documented, f"{args.__name__}: no docstring for {own - documented}"
 
 
-@pytest.mark.parametrize("resource", [PhoneConfig, Redeploy, FactoryReset, Logout])
+@pytest.mark.parametrize("resource", [PhoneConfig, Redeploy, FactoryReset, Logout, Fleet])
 def test_each_resource_docstring_follows_the_template_and_its_example_parses(resource: type) -> None:
     doc = resource.__doc__ or ""
     assert "## Example Usage" in doc and "## Import" in doc
@@ -119,6 +125,8 @@ def in_python(doc: str) -> str:
         ("_actions", "ActionArgs", properties.ACTION_INPUTS),
         ("_actions", "RedeployArgs", properties.REDEPLOY_INPUTS),
         ("_actions", "_ActionResource", properties.REDEPLOY.outputs),
+        ("_fleet", "FleetArgs", properties.FLEET.inputs),
+        ("_fleet", "Fleet", properties.FLEET.outputs),
     ],
 )
 def test_the_dynamic_docstrings_say_what_the_cores_property_table_says(
