@@ -9,9 +9,14 @@ order, the scenarios below on four fleets side by side, interleaved scenario by 
   a Python program with the generated SDK (pulumi_maytapi) and from a YAML program (no SDK; the
   program runs in Go); targets <= 0.8x the floor at N=500 for create, update, noop_up, destroy;
 - floor: N devtools.noop.Noop of the same shape: the engine's own cost;
-- direct: a plain requests.Session loop making the minimal API calls, no engine.
+- direct: a plain requests.Session loop making the minimal API calls, no engine;
+- fleet-dyn, fleet-py, fleet-yaml: one Fleet resource holding the N phones (dynamic; native from
+  Python and from YAML), run beside the natives (`--others` picks which of those run); targets
+  <= 0.1x the floor at N=500 for create, noop_up, refresh, update, update_some, destroy, and
+  exactly 8 calls in flight in create_latency. A Fleet has no actions: no add_actions, no fire.
 
-Scenarios: create, noop_up, noop_preview, refresh, update (every webhook), add_actions (setup of
+Scenarios: create, noop_up, noop_preview, refresh, update (every webhook), update_some (the
+webhooks of 3 phones), add_actions (setup of
 fire: N Redeploy with fire_on_create=False, measured but without a time target; it must make no
 call), fire (an up that bumps the revision of all N Redeploy: N GET /{id}/redeploy; Redeploy
 without wait_until_ready), destroy (N POST for PhoneConfig, none for the actions). The floor's
@@ -58,13 +63,21 @@ from devtools.emulator import RunningEmulator
 from devtools.stack import ROOT, Project
 
 FIRST_PHONE = 1000
-SCENARIOS = ("create", "noop_up", "noop_preview", "refresh", "update", "add_actions", "fire", "destroy")
+SCENARIOS = (
+    "create", "noop_up", "noop_preview", "refresh", "update", "update_some", "add_actions", "fire", "destroy"
+)  # fmt: skip
+SOME = 3  # the phones update_some changes
+ACTIONS = ("add_actions", "fire")  # scenarios of the per-resource fleets only (a Fleet has no actions)
 LATENCY_SCENARIO = "create_latency"
 UNTIMED = ("add_actions",)  # setup steps: reported, but no time target
 DEFAULT_OUT = ROOT / ".work" / "bench" / "results.json"
 
 TIME_TARGET_N, TIME_RATIO_MAX, LATENCY_RATIO_MAX = 500, 1.10, 1.2
 NATIVE_RATIO_MAX, NATIVE_TIMED, NATIVE_IN_FLIGHT_MIN = 0.8, ("create", "update", "noop_up", "destroy"), 4
+# A Fleet of N phones against the per-resource floor of N: one step instead of N.
+FLEET_RATIO_MAX = 0.1
+FLEET_TIMED = ("create", "update", "update_some", "noop_up", "refresh", "destroy")
+FLEET_IN_FLIGHT = 8  # the core's pool (maytapi_pulumi._core.fleet.WORKERS)
 PROVIDER_BYTES_MAX, ENTRY_BYTES_MAX, RSS_MB_MAX = 512, 2048, 150.0
 
 
@@ -78,31 +91,34 @@ def hook(phone: str, version: int) -> str:
 
 # -- the fleets ------------------------------------------------------------------------------
 
+# Every program gives the first SOME phones webhook version VERSION and the others BASE: an
+# update of every phone moves both, update_some moves VERSION for 3 phones.
 REAL_PROGRAM = """
 from maytapi_pulumi import PhoneConfig, Redeploy
-N, FIRST, VERSION, REVISION = {n}, {first}, {version}, {revision!r}
-for pid in map(str, range(FIRST, FIRST + N)):
-    PhoneConfig(f"phone-{{pid}}", phone_id=pid, webhook=f"https://hooks.example.com/v{{VERSION}}/{{pid}}",
-                ack_delivery=True)
+N, FIRST, VERSION, REVISION, SOME, BASE = {n}, {first}, {version}, {revision!r}, {some}, {base}
+for i, pid in enumerate(map(str, range(FIRST, FIRST + N))):
+    PhoneConfig(f"phone-{{pid}}", phone_id=pid,
+                webhook=f"https://hooks.example.com/v{{VERSION if i < SOME else BASE}}/{{pid}}", ack_delivery=True)
     if REVISION is not None:
         Redeploy(f"redeploy-{{pid}}", phone_id=pid, revision=REVISION, fire_on_create=False)
 """
 
 NATIVE_PROGRAM = """
 import pulumi_maytapi as maytapi
-N, FIRST, VERSION, REVISION = {n}, {first}, {version}, {revision!r}
-for pid in map(str, range(FIRST, FIRST + N)):
-    maytapi.PhoneConfig(f"phone-{{pid}}", phone_id=pid, webhook=f"https://hooks.example.com/v{{VERSION}}/{{pid}}",
+N, FIRST, VERSION, REVISION, SOME, BASE = {n}, {first}, {version}, {revision!r}, {some}, {base}
+for i, pid in enumerate(map(str, range(FIRST, FIRST + N))):
+    maytapi.PhoneConfig(f"phone-{{pid}}", phone_id=pid,
+                        webhook=f"https://hooks.example.com/v{{VERSION if i < SOME else BASE}}/{{pid}}",
                         ack_delivery=True)
     if REVISION is not None:
         maytapi.Redeploy(f"redeploy-{{pid}}", phone_id=pid, revision=REVISION, fire_on_create=False)
 """
 
 
-def yaml_program(n: int, version: int, revision: int | None) -> str:
+def yaml_program(n: int, versions: Sequence[int], revision: int | None) -> str:
     """NATIVE_PROGRAM in YAML (which has no loops): one block per resource."""
     lines = ["name: maytapi-bench", "runtime: yaml", "resources:"]
-    for pid in phones(n):
+    for pid, version in zip(phones(n), versions, strict=True):
         lines += [
             f"  phone-{pid}:",
             "    type: maytapi:index:PhoneConfig",
@@ -119,31 +135,72 @@ def yaml_program(n: int, version: int, revision: int | None) -> str:
 
 FLOOR_PROGRAM = """
 from devtools.noop import Noop
-N, FIRST, VERSION, REVISION = {n}, {first}, {version}, {revision!r}
-for pid in map(str, range(FIRST, FIRST + N)):
-    Noop(f"phone-{{pid}}", value=f"https://hooks.example.com/v{{VERSION}}/{{pid}}")
+N, FIRST, VERSION, REVISION, SOME, BASE = {n}, {first}, {version}, {revision!r}, {some}, {base}
+for i, pid in enumerate(map(str, range(FIRST, FIRST + N))):
+    Noop(f"phone-{{pid}}", value=f"https://hooks.example.com/v{{VERSION if i < SOME else BASE}}/{{pid}}")
     if REVISION is not None:
         Noop(f"redeploy-{{pid}}", value=REVISION)
 """
 
 
+# One Fleet resource holding the N phones: the dynamic one, the native one from Python (generated
+# SDK) and from YAML. They have no actions: add_actions and fire do not apply to them.
+FLEET_DYNAMIC_PROGRAM = """
+from maytapi_pulumi import Fleet
+N, FIRST, VERSION, REVISION, SOME, BASE = {n}, {first}, {version}, {revision!r}, {some}, {base}
+Fleet("fleet", phones={{
+    pid: {{"webhook": f"https://hooks.example.com/v{{VERSION if i < SOME else BASE}}/{{pid}}", "ack_delivery": True}}
+    for i, pid in enumerate(map(str, range(FIRST, FIRST + N)))
+}})
+"""
+
+FLEET_NATIVE_PROGRAM = FLEET_DYNAMIC_PROGRAM.replace(
+    "from maytapi_pulumi import", "from pulumi_maytapi import"
+)
+
+
+def fleet_yaml_program(n: int, versions: Sequence[int]) -> str:
+    phones_ = {
+        pid: {"webhook": hook(pid, v), "ackDelivery": True}
+        for pid, v in zip(phones(n), versions, strict=True)
+    }
+    return f"name: maytapi-bench\nruntime: yaml\nresources:\n  fleet:\n    type: maytapi:index:Fleet\n    properties:\n      phones: {json.dumps(phones_)}\n"
+
+
 @dataclass
 class Fleet:
-    """One stack of N resources (PhoneConfig or Noop) and, once added, N actions."""
+    """One stack of N resources (PhoneConfig or Noop) and, once added, N actions; or one Fleet
+    resource of N phones (`actions` False)."""
 
-    template: str  # a Python program's, or "yaml" for yaml_program
+    template: str  # a Python program's, or "yaml" for yaml_program, "fleet-yaml" for fleet_yaml_program
     n: int
     project: Project | None = None
     version: int = 1
     revision: int | None = None
+    some: int | None = None  # how many phones (the first) are at `version`; the others at `base`
+    base: int = 1
+    actions: bool = True
+
+    def versions(self) -> list[int]:
+        some = self.n if self.some is None else self.some
+        return [self.version if i < some else self.base for i in range(self.n)]
 
     def source(self) -> str:
         if self.template == "yaml":
-            return yaml_program(self.n, self.version, self.revision)
-        return self.template.format(n=self.n, first=FIRST_PHONE, version=self.version, revision=self.revision)
+            return yaml_program(self.n, self.versions(), self.revision)
+        if self.template == "fleet-yaml":
+            return fleet_yaml_program(self.n, self.versions())
+        return self.template.format(
+            n=self.n,
+            first=FIRST_PHONE,
+            version=self.version,
+            revision=self.revision,
+            some=self.n if self.some is None else self.some,
+            base=self.base,
+        )
 
     def write(self) -> None:
-        if self.template == "yaml":
+        if self.template in ("yaml", "fleet-yaml"):
             (self.stack.directory / "Pulumi.yaml").write_text(self.source())
         else:
             self.stack.write_program(self.source())
@@ -164,8 +221,13 @@ class Fleet:
         assert self.project is not None, "open() the fleet first"
         return self.project
 
-    def change(self, *, version: int | None = None, revision: int | None = None) -> None:
-        self.version = version or self.version
+    def change(
+        self, *, version: int | None = None, revision: int | None = None, some: int | None = None
+    ) -> None:
+        if version is not None:
+            # Every phone not moved now stays where it was.
+            self.base = self.version if some is not None else version
+            self.version, self.some = version, some
         self.revision = revision or self.revision
         self.write()
 
@@ -204,6 +266,11 @@ def update(fleet: Fleet) -> Step:
     return up(fleet)
 
 
+def update_some(fleet: Fleet) -> Step:
+    fleet.change(version=fleet.version + 1, some=SOME)
+    return up(fleet)
+
+
 def add_actions(fleet: Fleet) -> Step:
     fleet.change(revision=1)
     return up(fleet)
@@ -224,6 +291,7 @@ STEPS: dict[str, Callable[[Fleet], Step]] = {
     "noop_preview": noop_preview,
     "refresh": refresh,
     "update": update,
+    "update_some": update_some,
     "add_actions": add_actions,
     "fire": fire,
     "destroy": destroy,
@@ -253,6 +321,11 @@ def direct_calls(scenario: str, phones: Sequence[str]) -> list[ApiCall]:
         case "update":
             return [
                 ApiCall("POST", f"/{p}/config", {"webhook": hook(p, 2), "ack_delivery": True}) for p in phones
+            ]
+        case "update_some":
+            return [
+                ApiCall("POST", f"/{p}/config", {"webhook": hook(p, 3), "ack_delivery": True})
+                for p in phones[:SOME]
             ]
         case "fire":
             return [ApiCall("GET", f"/{p}/redeploy") for p in phones]
@@ -532,6 +605,8 @@ def run_scenario(
     api_calls = log.take()
     native_runs = {}
     for name, fleet in natives.items():
+        if scenario in ACTIONS and not fleet.actions:
+            continue
         run = timed(STEPS[scenario](fleet))
         native_runs[name] = (run, log.take_calls())
     plan = direct_calls(scenario, phones(real.n))
@@ -563,12 +638,26 @@ def run_scenario(
         real_error=real_run.error,
         floor_error=floor_run.error,
         natives=[
-            native_run(name, run, calls, floor_run, real.n, latency_ms, native_max, minimum)
+            native_run(
+                name,
+                run,
+                calls,
+                floor_run,
+                real.n,
+                latency_ms,
+                native_max if natives[name].actions else fleet_max(scenario, real.n),
+                minimum,
+            )
             for name, (run, calls) in native_runs.items()
         ],
     )
     print(format_row(row), file=sys.stderr, flush=True)
     return row
+
+
+def fleet_max(scenario: str, n: int) -> float | None:
+    """A Fleet's time target: a tenth of the per-resource floor, at N=500."""
+    return FLEET_RATIO_MAX if n == TIME_TARGET_N and scenario in FLEET_TIMED else None
 
 
 def native_run(
@@ -598,9 +687,23 @@ def native_run(
     )
 
 
-def fleets(directory: Path, emu: RunningEmulator, n: int) -> tuple[Fleet, Fleet, dict[str, Fleet]]:
+OTHERS = ("native-py", "native-yaml", "fleet-dyn", "fleet-py", "fleet-yaml")
+
+
+def fleets(
+    directory: Path, emu: RunningEmulator, n: int, others: Sequence[str] = OTHERS
+) -> tuple[Fleet, Fleet, dict[str, Fleet]]:
+    """The dynamic PhoneConfig fleet, the floor, and the `others` run beside them: the native
+    PhoneConfig fleets, and the Fleet resources (dynamic, native from Python and from YAML)."""
     real, floor = Fleet(REAL_PROGRAM, n), Fleet(FLOOR_PROGRAM, n)
-    natives = {"native-py": Fleet(NATIVE_PROGRAM, n), "native-yaml": Fleet("yaml", n)}
+    every = {
+        "native-py": Fleet(NATIVE_PROGRAM, n),
+        "native-yaml": Fleet("yaml", n),
+        "fleet-dyn": Fleet(FLEET_DYNAMIC_PROGRAM, n, actions=False),
+        "fleet-py": Fleet(FLEET_NATIVE_PROGRAM, n, actions=False),
+        "fleet-yaml": Fleet("fleet-yaml", n, actions=False),
+    }
+    natives = {name: fleet for name, fleet in every.items() if name in others}
     real.open(directory / "real", emu)
     floor.open(directory / "floor", emu)
     for name, fleet in natives.items():
@@ -608,13 +711,13 @@ def fleets(directory: Path, emu: RunningEmulator, n: int) -> tuple[Fleet, Fleet,
     return real, floor, natives
 
 
-def bench_size(n: int, scenarios: Sequence[str], results: Results) -> None:
+def bench_size(n: int, scenarios: Sequence[str], results: Results, others: Sequence[str] = OTHERS) -> None:
     """The scenarios at one size, in a fresh emulator and a fresh state directory."""
     with (
         RunningEmulator(phones=phones(n)) as emu,
         tempfile.TemporaryDirectory(prefix=f"maytapi-bench-{n}-") as tmp,
     ):
-        real, floor, natives = fleets(Path(tmp), emu, n)
+        real, floor, natives = fleets(Path(tmp), emu, n, others)
         log = CallLog(emu)
         for scenario in SCENARIOS:
             wanted = scenario in scenarios or (scenario == "add_actions" and "fire" in scenarios)
@@ -630,12 +733,12 @@ def bench_size(n: int, scenarios: Sequence[str], results: Results) -> None:
                 results.sizes.append(measure_sizes(real, ":Redeploy"))
 
 
-def bench_latency(n: int, latency_ms: float, results: Results) -> None:
+def bench_latency(n: int, latency_ms: float, results: Results, others: Sequence[str] = OTHERS) -> None:
     with (
         RunningEmulator(phones=phones(n), latency_ms=latency_ms) as emu,
         tempfile.TemporaryDirectory(prefix=f"maytapi-bench-latency-{n}-") as tmp,
     ):
-        real, floor, natives = fleets(Path(tmp), emu, n)
+        real, floor, natives = fleets(Path(tmp), emu, n, others)
         results.rows.append(
             run_scenario(LATENCY_SCENARIO, real, floor, natives, emu, CallLog(emu), latency_ms)
         )
@@ -724,7 +827,16 @@ def targets(results: Results) -> list[Target]:
                         native.time_ok,
                     )
                 )
-            if row.scenario == LATENCY_SCENARIO:
+            if row.scenario == LATENCY_SCENARIO and native.fleet.startswith("fleet-"):
+                found.append(
+                    Target(
+                        f"{native.fleet} calls in flight at once",
+                        str(native.in_flight),
+                        f"= {FLEET_IN_FLIGHT}",
+                        native.in_flight == FLEET_IN_FLIGHT,
+                    )
+                )
+            elif row.scenario == LATENCY_SCENARIO:
                 found.append(
                     Target(
                         f"{native.fleet} calls in flight at once",
@@ -813,10 +925,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     all_scenarios = [*SCENARIOS, LATENCY_SCENARIO]
     parser.add_argument("--scenarios", default=",".join(all_scenarios), help="a comma-separated subset")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the JSON results go")
+    parser.add_argument(
+        "--others",
+        default=",".join(OTHERS),
+        help="the fleets run beside the floor and the dynamic PhoneConfigs, comma-separated",
+    )
     args = parser.parse_args(argv)
     args.sizes = [10] if args.quick else [int(s) for s in args.sizes.split(",")]
     args.latency_n = 10 if args.quick else args.latency_n
     args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    args.others = [s.strip() for s in args.others.split(",") if s.strip()]
+    if set(args.others) - set(OTHERS):
+        parser.error(f"unknown fleets {sorted(set(args.others) - set(OTHERS))}; known: {', '.join(OTHERS)}")
     unknown = set(args.scenarios) - set(all_scenarios)
     if unknown:
         parser.error(f"unknown scenarios {sorted(unknown)}; known: {', '.join(all_scenarios)}")
@@ -829,9 +949,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(HEADER, NATIVE_HEADER, sep="\n", file=sys.stderr, flush=True)
     for n in args.sizes:
         if set(args.scenarios) & set(SCENARIOS):
-            bench_size(n, args.scenarios, results)
+            bench_size(n, args.scenarios, results, args.others)
     if LATENCY_SCENARIO in args.scenarios:
-        bench_latency(args.latency_n, args.latency_ms, results)
+        bench_latency(args.latency_n, args.latency_ms, results, args.others)
     write_json(results, args.out)
     print(report(results, args.out.resolve()), flush=True)
     return 0

@@ -1,8 +1,8 @@
 """Infrastructure as code for the Maytapi WhatsApp API.
 
-The Pulumi resources (PhoneConfig, Redeploy, FactoryReset, Logout) and functions (get_phones,
-get_phone_config, get_phone_status) are loaded on first use, so the client (MaytapiClient, its
-models, settings and errors) can be imported without Pulumi.
+The Pulumi resources (PhoneConfig, Fleet, Redeploy, FactoryReset, Logout) and functions
+(get_phones, get_phone_config, get_phone_status) are loaded on first use, so the client
+(MaytapiClient, its models, settings and errors) can be imported without Pulumi.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._actions import ActionArgs, FactoryReset, Logout, Redeploy, RedeployArgs
+    from ._fleet import Fleet, FleetArgs, FleetPhone
     from ._functions import (
         GetPhoneConfigResult,
         GetPhoneStatusResult,
@@ -62,6 +63,9 @@ _RESOURCES = {
     "ProductPhone": "._functions",
     "GetPhoneConfigResult": "._functions",
     "GetPhoneStatusResult": "._functions",
+    "Fleet": "._fleet",
+    "FleetArgs": "._fleet",
+    "FleetPhone": "._fleet",
 }
 
 __all__ = [
@@ -75,6 +79,9 @@ __all__ = [
     "ConnectionState",
     "DeleteSuccess",
     "FactoryReset",
+    "Fleet",
+    "FleetArgs",
+    "FleetPhone",
     "GetPhoneConfigResult",
     "GetPhoneStatusResult",
     "InvalidInputError",

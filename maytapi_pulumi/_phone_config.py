@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -10,9 +9,7 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from ._core import phone_config as rules
-from ._core.hands import Declarations
-from ._errors import InvalidInputError
-from ._provider import MaytapiProvider, deployment_claims, from_sdk, resource_props, warn
+from ._provider import MaytapiProvider, declare, deployment_claims, from_sdk, resource_props, warn
 
 
 @dataclass
@@ -146,8 +143,10 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
         :param reapply_trigger: See :attr:`PhoneConfigArgs.reapply_trigger`.
         """
         if opts is None or opts.id is None:
-            phone_id = _declare(
-                phone_id if phone_id is not None else getattr(args, "phone_id", None), resource_name
+            phone_id = declare(
+                phone_id if phone_id is not None else getattr(args, "phone_id", None),
+                f"PhoneConfig {resource_name!r}",
+                lambda value: [value],
             )
         values = {
             "phone_id": phone_id,
@@ -171,31 +170,3 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
             phone_id=id,
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)),
         )
-
-
-# One registry per program run: each run has a new root resource (the stack), also when the
-# Automation API runs inline programs one after another in one process.
-_declarations: weakref.WeakKeyDictionary[pulumi.Resource, Declarations] = weakref.WeakKeyDictionary()
-
-
-def _declare(phone_id: pulumi.Input[str | int] | None, resource_name: str) -> pulumi.Input[str | int] | None:
-    """The phone id, once this resource is recorded as its only PhoneConfig in the program: a
-    second one fails the program before either is written. An Output phone id is recorded
-    when known, and the resource registers only after that."""
-    root = pulumi.runtime.get_root_resource()
-    if root is None:
-        return phone_id
-    declarations = _declarations.setdefault(root, Declarations())
-    name = f"PhoneConfig {resource_name!r}"
-
-    def declare(value: Any) -> Any:
-        try:
-            declarations.declare(value, name)
-        except InvalidInputError as exc:
-            raise pulumi.RunError(str(exc)) from None  # the message, without a traceback
-        return value
-
-    if isinstance(phone_id, pulumi.Output):
-        return phone_id.apply(declare)
-    declare(phone_id)
-    return phone_id

@@ -12,10 +12,12 @@ import os
 import sys
 import traceback
 import types
-from collections.abc import Collection, Mapping
-from typing import Any
+import weakref
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any, TypeVar
 
 import grpc
+import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
@@ -24,9 +26,11 @@ from pulumi.runtime.rpc import UNKNOWN as SDK_UNKNOWN
 from ._client import MaytapiClient
 from ._core import common
 from ._core.common import UNKNOWN, Failure, Props
-from ._core.hands import Claims
-from ._errors import MaytapiError
+from ._core.hands import Claims, Declarations
+from ._errors import InvalidInputError, MaytapiError
 from ._settings import SOURCES, Settings
+
+T = TypeVar("T")
 
 PROVIDER_KEY = "__provider"
 
@@ -149,3 +153,33 @@ def resource_props(
     given = vars(args) if args is not None else {}
     merged = {key: given.get(key) if value is None else value for key, value in values.items()}
     return {**dict.fromkeys(outputs), **{k: v for k, v in merged.items() if v is not None}, **unknown}
+
+
+# One registry per program run: each run has a new root resource (the stack), also when the
+# Automation API runs inline programs one after another in one process.
+_declarations: weakref.WeakKeyDictionary[pulumi.Resource, Declarations] = weakref.WeakKeyDictionary()
+
+
+def declare(
+    value: pulumi.Input[T] | None, resource: str, phone_ids: Callable[[Any], Iterable[object]]
+) -> pulumi.Input[T] | None:
+    """`value` (a phone id, or a Fleet's phones), once `resource` is recorded as the only
+    PhoneConfig or Fleet declaring each of its `phone_ids` in the program: a second one fails
+    the program before either is written. An Output is recorded when known, and the resource
+    registers only after that."""
+    root = pulumi.runtime.get_root_resource()
+    if root is None:
+        return value
+    declarations = _declarations.setdefault(root, Declarations())
+
+    def record(known: Any) -> Any:
+        try:
+            for phone_id in phone_ids(known):
+                declarations.declare(phone_id, resource)
+        except InvalidInputError as exc:
+            raise pulumi.RunError(str(exc)) from None  # the message, without a traceback
+        return known
+
+    if isinstance(value, pulumi.Output):
+        return value.apply(record)
+    return record(value)  # type: ignore[no-any-return]

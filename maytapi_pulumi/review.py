@@ -28,7 +28,7 @@ import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -38,6 +38,7 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SECRET = "[secret]"
 
 _CONFIG = "PhoneConfig"
+_FLEET = "Fleet"
 _DESTRUCTIVE = {
     "FactoryReset": "logs the phone out and clears its config (webhook, ack_delivery)",
     "Logout": "logs the phone out: it must be paired again (QR code)",
@@ -55,7 +56,7 @@ def kind_of(type_token: str) -> str | None:
     """`PhoneConfig`, `Redeploy`, ... for a Maytapi type token of either family, else None."""
     kind = type_token.rsplit(":", 1)[-1]
     ours = type_token.startswith("maytapi:") or ":dynamic/maytapi:" in type_token
-    return kind if ours and kind in (_CONFIG, *_ACTIONS) else None
+    return kind if ours and kind in (_CONFIG, _FLEET, *_ACTIONS) else None
 
 
 def prop(values: Mapping[str, Any] | None, name: str) -> Any:
@@ -127,6 +128,7 @@ class Step:
     type: str
     old: Mapping[str, Any]  # oldState: inputs and outputs
     new: Mapping[str, Any]  # newState
+    label: str = _CONFIG  # what a config step is called: a Fleet's phones are its own steps
 
     @property
     def name(self) -> str:
@@ -164,7 +166,7 @@ def steps_of(preview: Mapping[str, Any]) -> list[Step]:
 
 def summarise(preview: Mapping[str, Any]) -> Summary:
     summary = Summary()
-    steps = [s for s in steps_of(preview) if s.op in _CHANGES]
+    steps = [one for s in steps_of(preview) if s.op in _CHANGES for one in _per_phone(s)]
     configs = [s for s in steps if s.kind == _CONFIG]
     for step in steps:
         if step.kind == _CONFIG:
@@ -176,9 +178,45 @@ def summarise(preview: Mapping[str, Any]) -> Summary:
     return summary
 
 
+def _per_phone(step: Step) -> list[Step]:
+    """A Fleet's step as one PhoneConfig step per phone it changes (named after the Fleet);
+    its unchanged phones are left out. Any other step as it is."""
+    if step.kind != _FLEET:
+        return [step]
+    old = step.old_values() if step.op != "create" else {}
+    new = step.new_values() if step.op != "delete" else {}
+    old_phones, new_phones = prop(old, "phones") or {}, prop(new, "phones") or {}
+    if not isinstance(new_phones, Mapping):  # not known until the apply
+        return [replace(step, kind=_CONFIG, label=_FLEET, op="update", new={"inputs": {"phone_id": UNKNOWN}})]
+    failed = prop(old, "failed") or {}
+    phones = sorted({*old_phones, *new_phones}, key=lambda p: (not p.isdigit(), p.zfill(20)))
+    steps = []
+    for phone in phones:
+        before, after = old_phones.get(phone), new_phones.get(phone)
+        if before is None:
+            op = "create"
+        elif after is None:
+            op = "delete"
+        elif phone in failed or not all(_same(prop(before, n), prop(after, n)) for n in _CONFIG_FIELDS):
+            op = "update"
+        else:
+            continue
+        steps.append(
+            replace(
+                step,
+                op=op,
+                kind=_CONFIG,
+                label=_FLEET,
+                old={**step.old, "outputs": {**(before or {}), "phone_id": phone}},
+                new={**step.new, "inputs": {**(after or {}), "phone_id": phone}},
+            )
+        )
+    return steps
+
+
 def _config(summary: Summary, step: Step, configs: list[Step]) -> None:
     old, new = step.old_values(), step.new_values()
-    name = [("PhoneConfig ", False), (step.name, True)]
+    name = [(f"{step.label} ", False), (step.name, True)]
     old_phone, new_phone = prop(old, "phone_id"), prop(new, "phone_id")
     summary.config_changes += 1
     if step.op == "delete":

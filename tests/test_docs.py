@@ -18,6 +18,8 @@ from devtools.stack import ROOT
 from maytapi_pulumi import (
     ActionArgs,
     FactoryReset,
+    Fleet,
+    FleetArgs,
     Logout,
     PhoneConfig,
     PhoneConfigArgs,
@@ -48,8 +50,12 @@ def test_the_actions_table_lists_exactly_their_inputs() -> None:
     )
 
 
+def test_the_fleet_table_lists_exactly_its_inputs() -> None:
+    assert table_inputs("Fleet") == [f.name for f in dataclasses.fields(FleetArgs)]
+
+
 def test_every_input_has_a_docstring() -> None:
-    for args in (PhoneConfigArgs, ActionArgs, RedeployArgs):
+    for args in (PhoneConfigArgs, ActionArgs, RedeployArgs, FleetArgs):
         tree = ast.parse((ROOT / "maytapi_pulumi" / f"{args.__module__.split('.')[-1]}.py").read_text())
         body = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == args.__name__).body
         documented = {
@@ -64,7 +70,7 @@ def test_every_input_has_a_docstring() -> None:
         assert own <= documented, f"{args.__name__}: no docstring for {own - documented}"
 
 
-@pytest.mark.parametrize("resource", [PhoneConfig, Redeploy, FactoryReset, Logout])
+@pytest.mark.parametrize("resource", [PhoneConfig, Redeploy, FactoryReset, Logout, Fleet])
 def test_each_resource_docstring_follows_the_template_and_its_example_parses(resource: type) -> None:
     doc = resource.__doc__ or ""
     assert "## Example Usage" in doc and "## Import" in doc
@@ -124,6 +130,8 @@ def in_python(doc: str) -> str:
         ("_functions", "ProductPhone", functions.PRODUCT_PHONE),
         ("_functions", "GetPhoneConfigResult", functions.PHONE_CONFIG_OUTPUTS),
         ("_functions", "GetPhoneStatusResult", functions.PHONE_STATUS_OUTPUTS),
+        ("_fleet", "FleetArgs", properties.FLEET.inputs),
+        ("_fleet", "Fleet", properties.FLEET.outputs),
     ],
 )
 def test_the_dynamic_docstrings_say_what_the_cores_property_table_says(

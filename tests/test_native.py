@@ -21,7 +21,7 @@ from devtools.emulator import RunningEmulator
 from devtools.stack import VENV, Project, engine_env, write_project
 from maytapi_pulumi import __version__
 from maytapi_pulumi._client import Action
-from maytapi_pulumi._core import action, phone_config, properties
+from maytapi_pulumi._core import action, fleet, phone_config, properties
 from maytapi_pulumi._native.provider import MaytapiProvider, to_wire, type_of
 from maytapi_pulumi._native.schema import camel, schema, snake
 from maytapi_pulumi._settings import SOURCES
@@ -491,22 +491,33 @@ def test_secrets_stay_secret_and_no_token_reaches_state_or_output(
 
 
 @pytest.mark.parametrize(
-    ("kind", "rules"),
+    ("kind", "rules", "outputs"),
     [
-        (properties.PHONE_CONFIG, phone_config.check({"phone_id": "1"})[0]),
-        (properties.REDEPLOY, action.rules(Action.REDEPLOY)),
-        (properties.FACTORY_RESET, action.rules(Action.FACTORY_RESET)),
-        (properties.LOGOUT, action.rules(Action.LOGOUT)),
+        (properties.PHONE_CONFIG, phone_config.check({"phone_id": "1"})[0], phone_config.OUTPUTS),
+        (properties.REDEPLOY, action.rules(Action.REDEPLOY), action.OUTPUTS),
+        (properties.FACTORY_RESET, action.rules(Action.FACTORY_RESET), action.OUTPUTS),
+        (properties.LOGOUT, action.rules(Action.LOGOUT), action.OUTPUTS),
+        (properties.FLEET, fleet.check({"phones": {}})[0], fleet.OUTPUTS),
     ],
 )
 def test_the_schema_declares_exactly_the_inputs_the_core_checks(
-    kind: properties.Kind, rules: Mapping[str, object]
+    kind: properties.Kind, rules: Mapping[str, object], outputs: tuple[str, ...]
 ) -> None:
     resource = schema()["resources"][f"maytapi:index:{kind.name}"]
     assert set(resource["inputProperties"]) == {camel(name) for name in rules}
     assert all(spec["description"] for spec in resource["inputProperties"].values())
-    outputs = phone_config.OUTPUTS if kind is properties.PHONE_CONFIG else action.OUTPUTS
     assert set(resource["properties"]) == {camel(name) for name in outputs}
+
+
+def test_a_fleets_phone_is_a_schema_type_with_phone_configs_fields_and_docs() -> None:
+    served = schema()
+    phone = served["types"]["maytapi:index:FleetPhone"]["properties"]
+    config = served["resources"]["maytapi:index:PhoneConfig"]["inputProperties"]
+    assert phone == {name: config[name] for name in ("webhook", "ackDelivery")}
+    ref = {"$ref": "#/types/maytapi:index:FleetPhone"}
+    assert (
+        served["resources"]["maytapi:index:Fleet"]["inputProperties"]["phones"]["additionalProperties"] == ref
+    )
 
 
 def test_the_plugin_serves_the_schema_from_code_and_reports_the_package_version(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import pytest
 from devtools.emulator import RunningEmulator
 from devtools.stack import ROOT, VENV, Project
 from maytapi_pulumi import review
-from tests.conftest import Calls
+from tests.conftest import Calls, Family
 from tests.test_examples import example, quickstart_change  # noqa: F401 (a fixture)
 
 
@@ -260,3 +260,41 @@ def as_native(preview: dict[str, Any]) -> dict[str, Any]:
                     step[side][part] = camel(step[side][part])
     assert "maytapi:index:FactoryReset" in text
     return native
+
+
+def test_a_fleet_shows_its_changes_per_phone_like_separate_phone_configs(
+    family: Family, make_project: Callable[..., Project]
+) -> None:
+    a, b, c = "https://a.example.com/hook", "https://b.example.com/hook", "https://c.example.com/hook"
+    project = make_project(
+        "import json\n" + family.imports("Fleet") + 'Fleet("fleet", phones=json.load(open("phones.json")))\n'
+    )
+    phones_file = project.directory / "phones.json"
+    phones_file.write_text(
+        json.dumps({"12": {"webhook": a, "ack_delivery": True}, "13": {"webhook": b}, "14": {"webhook": c}})
+    )
+    assert summary(preview_json(project)) == (
+        "Maytapi: 3 config changes · 0 actions will fire\n"
+        "phone 12\n"
+        f"  ~ Fleet fleet is set: webhook {a}, ack_delivery true\n"
+        "phone 13\n"
+        f"  ~ Fleet fleet is set: webhook {b}, ack_delivery false\n"
+        "phone 14\n"
+        f"  ~ Fleet fleet is set: webhook {c}, ack_delivery false\n"
+    )
+    project.cli("up", "--yes")
+    assert summary(preview_json(project)) == "Maytapi: 0 config changes · 0 actions will fire\n"
+
+    # 12 leaves the fleet, 13 changes, 14 stays as it is, 15 joins: a row for each phone that
+    # changes, none for 14
+    phones_file.write_text(
+        json.dumps({"13": {"webhook": c}, "14": {"webhook": c}, "15": {"ack_delivery": True}})
+    )
+    assert summary(preview_json(project), "markdown") == (
+        "### Maytapi: 3 config changes · 0 actions will fire\n\n"
+        "| phone | config | actions |\n"
+        "| --- | --- | --- |\n"
+        "| 12 | Fleet `fleet`: removed, the phone goes back to the product default (webhook and ack_delivery) |  |\n"
+        f"| 13 | Fleet `fleet`: webhook: `{b}` → `{c}` |  |\n"
+        "| 15 | Fleet `fleet` is set: webhook `(product webhook)`, ack_delivery `true` |  |\n"
+    )

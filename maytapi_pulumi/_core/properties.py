@@ -13,7 +13,10 @@ from typing import Literal
 
 from .._settings import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT, MAX_MAX_RETRIES
 
-Type = Literal["string", "boolean", "number", "integer", "string|integer", "any"]
+# "map<T>": a map from phone id to T (FleetPhone: an object of FLEET_PHONE's properties).
+Type = Literal[
+    "string", "boolean", "number", "integer", "string|integer", "any", "map<FleetPhone>", "map<string>"
+]
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,41 @@ LOGOUT = Kind(
     ACTION_INPUTS,
     _ACTION_OUTPUTS,
 )
-KINDS = (PHONE_CONFIG, REDEPLOY, FACTORY_RESET, LOGOUT)
+# A fleet's phone: PhoneConfig's own webhook and ack_delivery, one description each.
+FLEET_PHONE = tuple(p for p in PHONE_CONFIG.inputs if p.name in ("webhook", "ack_delivery"))
+FLEET = Kind(
+    "Fleet",
+    "Many phones' webhooks and delivery acks in one resource, each phone with PhoneConfig's "
+    "rules. Creating or updating it sends `POST /{phone_id}/config` for each phone whose config "
+    "differs (8 at a time) and for none of the others; refresh reads `GET /{phone_id}/config` of "
+    "each phone; destroying it restores each phone's default. A phone belongs to one Fleet or "
+    "PhoneConfig of a program. Import a whole product with its product id as the id.",
+    inputs=(
+        Property(
+            "phones",
+            "map<FleetPhone>",
+            'The phones to configure: a map from phone id (digits, e.g. `"12"`) to its `webhook` and '
+            "`ack_delivery`. A phone removed from the map is restored to the product default.",
+            required=True,
+        ),
+    ),
+    outputs=(
+        Property(
+            "phones",
+            "map<FleetPhone>",
+            "Each phone's config as Maytapi last reported it: what was applied.",
+            required=True,
+        ),
+        Property(
+            "failed",
+            "map<string>",
+            "The phones whose last write failed, with the error; the `up` that recorded them failed, "
+            "and the next one sends them again.",
+            required=True,
+        ),
+    ),
+)
+KINDS = (PHONE_CONFIG, REDEPLOY, FACTORY_RESET, LOGOUT, FLEET)
 
 # The provider's settings, keyed like _settings.SOURCES (which gives their config keys and
 # environment variables); their defaults and bounds are the settings' own.

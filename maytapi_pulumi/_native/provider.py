@@ -17,11 +17,12 @@ from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.runtime.rpc import UNKNOWN as WIRE_UNKNOWN
 
 from .._client import Action, MaytapiClient
-from .._core import action, common, phone_config
+from .._core import action, common, fleet, phone_config
 from .._core import functions as core_functions
 from .._core.common import UNKNOWN, Diff, Failure, Props
-from .._core.properties import FACTORY_RESET, LOGOUT, PHONE_CONFIG, REDEPLOY, Kind
-from .._errors import MaytapiError
+from .._core.hands import Declarations
+from .._core.properties import FACTORY_RESET, FLEET, LOGOUT, PHONE_CONFIG, REDEPLOY, Kind
+from .._errors import InvalidInputError, MaytapiError
 from .._provider import deployment_claims, warn
 from .._settings import SOURCES, Settings
 from . import functions
@@ -30,7 +31,7 @@ from .schema import camel, in_camel_case, schema, snake, token
 T = TypeVar("T")
 
 # As many blocking calls in flight as the client keeps connections (HTTPAdapter pool_maxsize).
-_WORKERS = 8
+_WORKERS = fleet.WORKERS
 
 _ACTIONS = {
     token(REDEPLOY): Action.REDEPLOY,
@@ -38,7 +39,8 @@ _ACTIONS = {
     token(LOGOUT): Action.LOGOUT,
 }
 _PHONE_CONFIG = token(PHONE_CONFIG)
-_KINDS: dict[str, Kind] = {token(k): k for k in (PHONE_CONFIG, REDEPLOY, FACTORY_RESET, LOGOUT)}
+_FLEET = token(FLEET)
+_KINDS: dict[str, Kind] = {token(k): k for k in (PHONE_CONFIG, REDEPLOY, FACTORY_RESET, LOGOUT, FLEET)}
 
 
 def type_of(urn: str) -> str:
@@ -51,10 +53,22 @@ def type_of(urn: str) -> str:
 
 def from_wire(props: Mapping[str, PropertyValue]) -> tuple[Props, set[str]]:
     """Props with snake_case names and plain values (unknowns as the core's UNKNOWN), and the
-    names of those that were secret."""
+    names of those that were secret or hold a secret (a Fleet's one secret webhook makes its
+    whole `phones` secret: the outputs are rebuilt by the core, which knows no secrets)."""
     return {snake(k): _plain(v) for k, v in props.items()}, {
-        snake(k) for k, v in props.items() if v.is_secret
+        snake(k) for k, v in props.items() if _holds_secret(v)
     }
+
+
+def _holds_secret(value: PropertyValue) -> bool:
+    inner = value.value
+    if value.is_secret:
+        return True
+    if isinstance(inner, tuple):
+        return any(_holds_secret(v) for v in inner)
+    if isinstance(inner, Mapping):
+        return any(_holds_secret(v) for v in inner.values())
+    return False
 
 
 def _plain(value: PropertyValue) -> Any:
@@ -97,6 +111,11 @@ def _failures(failures: list[Failure], typed: Mapping[str, str]) -> list[p.Check
     return [p.CheckFailure(names.get(f.property, camel(f.property)), spelled(f.reason)) for f in failures]
 
 
+def name_of(urn: str) -> str:
+    """A resource's name as the engine reads it from its URN: everything after the third `::`."""
+    return urn.split("::", 3)[3]
+
+
 def _diff(diff: Diff, olds: Mapping[str, Any], news: Mapping[str, Any]) -> p.DiffResponse:
     detailed = {}
     for key in diff.changes:
@@ -124,6 +143,8 @@ class MaytapiProvider(p.Provider):
     def __init__(self) -> None:
         self._config: dict[str, str] = {}
         self._pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="maytapi")
+        # One provider process serves one deployment: the phones its resources declare.
+        self._declarations = Declarations()
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         """A blocking client call, off the event loop, so other resources progress meanwhile."""
@@ -167,6 +188,12 @@ class MaytapiProvider(p.Provider):
         kind = type_of(request.urn)
         if kind == _PHONE_CONFIG:
             inputs, failures = phone_config.check(news)
+            failures += self._declare([news.get("phone_id")], request.urn, "phone_id")
+        elif kind == _FLEET:
+            inputs, failures = fleet.check(_fleet_in(news))
+            phones = news.get("phones")
+            failures += self._declare(phones if isinstance(phones, Mapping) else [], request.urn, "phones")
+            inputs = _fleet_out(inputs)
         else:
             inputs, failures = action.check(self._action(kind), news, os.environ)
         return p.CheckResponse(to_wire(inputs, secrets), _failures(failures, typed))
@@ -174,6 +201,8 @@ class MaytapiProvider(p.Provider):
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         olds, _ = from_wire(request.old_state)
         news, _ = from_wire(request.new_inputs)
+        if type_of(request.urn) == _FLEET:
+            return _fleet_diff(_fleet_in(olds), _fleet_in(news))
         if type_of(request.urn) == _PHONE_CONFIG:
             return _diff(phone_config.diff(olds, news), olds, news)
         return _diff(action.diff(olds, news, action.resolution(os.environ)), olds, news)
@@ -186,6 +215,13 @@ class MaytapiProvider(p.Provider):
             id_, outs = await self._run(
                 partial(phone_config.create, claims=deployment_claims()), client, props
             )
+        elif kind == _FLEET:
+            id_ = client.settings.product_id
+            outs = await self._run(
+                partial(fleet.apply, claims=deployment_claims()), client, {}, _fleet_in(props)
+            )
+            _fail_if_not_applied(id_, outs, request.properties, secrets, request.urn)
+            return p.CreateResponse(id_, to_wire(_fleet_out(outs), secrets))
         else:
             answer = action.resolution(os.environ)
             id_, outs = await self._run(action.create, self._action(kind), client, props, answer)
@@ -194,6 +230,8 @@ class MaytapiProvider(p.Provider):
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
         kind = type_of(request.urn)
+        if kind == _FLEET:
+            return await self._read_fleet(request)
         if kind != _PHONE_CONFIG:
             if not request.properties:  # an import, or get(): nothing in Maytapi to read
                 raise MaytapiError(
@@ -225,6 +263,13 @@ class MaytapiProvider(p.Provider):
         kind = type_of(request.urn)
         if kind == _PHONE_CONFIG:
             outs = await self._run(partial(phone_config.update, claims=deployment_claims()), client, news)
+        elif kind == _FLEET:
+            olds, _ = from_wire(request.olds)
+            outs = await self._run(
+                partial(fleet.apply, claims=deployment_claims()), client, _fleet_in(olds), _fleet_in(news)
+            )
+            _fail_if_not_applied(request.resource_id, outs, request.news, secrets, request.urn)
+            return p.UpdateResponse(to_wire(_fleet_out(outs), secrets))
         else:
             answer = action.resolution(os.environ)
             outs = await self._run(action.fire, self._action(kind), client, news, answer)
@@ -235,6 +280,9 @@ class MaytapiProvider(p.Provider):
         if type_of(request.urn) == _PHONE_CONFIG:
             props, _ = from_wire(request.properties)
             await self._run(partial(phone_config.delete, claims=deployment_claims()), self._client(), props)
+        if type_of(request.urn) == _FLEET:
+            props, _ = from_wire(request.properties)
+            await self._run(partial(fleet.delete, claims=deployment_claims()), self._client(), props)
         # An action cannot be undone: forgetting it makes no call.
 
     async def invoke(self, request: p.InvokeRequest) -> p.InvokeResponse:
@@ -245,6 +293,35 @@ class MaytapiProvider(p.Provider):
         if failures:
             return p.InvokeResponse(failures=_failures(failures, {}))
         return p.InvokeResponse(to_wire(await self._run(function.read, self._client(), inputs)))
+
+    def _declare(self, phone_ids: Collection[object], urn: str, prop: str) -> list[Failure]:
+        """The phones this resource declares, each once per program: a check failure naming both
+        resources for a phone another PhoneConfig or Fleet of this provider declares."""
+        resource = f"{type_of(urn).rsplit(':', 1)[-1]} {name_of(urn)!r}"
+        failures = []
+        for phone_id in phone_ids:
+            try:
+                self._declarations.declare(phone_id, resource)
+            except InvalidInputError as exc:
+                failures.append(Failure(prop, f"{exc.problem}; {exc.fix}"))
+        return failures
+
+    async def _read_fleet(self, request: p.ReadRequest) -> p.ReadResponse:
+        """Refresh: one GET per phone, a vanished one dropped with a warning. Import (no
+        properties; the id is the product id): one GET /listPhones, then one GET per phone.
+        The live configs become the inputs too, as PhoneConfig's do."""
+        props, secrets = from_wire(request.properties)
+        client = self._client()
+        if props:
+            outs, gone = await self._run(fleet.read, client, _fleet_in(props))
+            for message in gone:
+                warn(message)
+        else:
+            outs = await self._run(fleet.import_product, client, request.resource_id)
+        wire = _fleet_out(outs)
+        return p.ReadResponse(
+            request.resource_id, to_wire(wire, secrets), to_wire({"phones": wire["phones"]}, secrets)
+        )
 
     @staticmethod
     def _action(type_: str) -> Action:
@@ -279,6 +356,59 @@ def _fail_if_uncertain(
     if outs.get("uncertain"):
         message = action.uncertain_message(outs["phone_id"], outs["revision"], outs["message"], urn)
         raise RecordedFailure(message, id_, to_wire(outs, secrets), to_wire(inputs, secrets))
+
+
+def _fleet_in(props: Mapping[str, Any]) -> Props:
+    """A Fleet's props with each phone's fields in snake_case (the wire names them in camelCase)."""
+    return _fleet_names(props, snake)
+
+
+def _fleet_out(props: Mapping[str, Any]) -> Props:
+    return _fleet_names(props, camel)
+
+
+def _fleet_names(props: Mapping[str, Any], spell: Callable[[str], str]) -> Props:
+    phones = props.get("phones")
+    if not isinstance(phones, Mapping):
+        return dict(props)
+    spelled = {
+        phone_id: {spell(k): v for k, v in entry.items()} if isinstance(entry, Mapping) else entry
+        for phone_id, entry in phones.items()
+    }
+    return {**props, "phones": spelled}
+
+
+def _fleet_diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> p.DiffResponse:
+    """A detailed diff per phone: `phones["12"].webhook` for a field, `phones["14"]` for a phone
+    added, removed or sent again after a failure; unchanged phones are not named."""
+    old_phones = olds.get("phones") or {}
+    new_phones: Mapping[str, Any] = news["phones"] if isinstance(news.get("phones"), Mapping) else {}
+    detailed = {}
+    for path in fleet.diff(olds, news).changes:
+        phone_id = path.split('"')[1] if '"' in path else None
+        if phone_id is not None and phone_id not in old_phones:
+            kind = p.PropertyDiffKind.ADD
+        elif phone_id is not None and phone_id not in new_phones:
+            kind = p.PropertyDiffKind.DELETE
+        else:
+            kind = p.PropertyDiffKind.UPDATE
+        detailed[camel(path)] = p.PropertyDiff(kind, input_diff=False)
+    return p.DiffResponse(
+        changes=bool(detailed),
+        replaces=[],
+        diffs=["phones"] if detailed else [],
+        detailed_diff=detailed,
+        delete_before_replace=False,
+    )
+
+
+def _fail_if_not_applied(
+    id_: str, outs: Mapping[str, Any], inputs: Mapping[str, PropertyValue], secrets: Collection[str], urn: str
+) -> None:
+    """Phones whose write failed: the step fails naming them, and the state keeps what was applied."""
+    if outs["failed"]:
+        message = fleet.apply_failure(f"Fleet {name_of(urn)!r}", outs["failed"])
+        raise RecordedFailure(message, id_, to_wire(_fleet_out(outs), secrets), dict(inputs))
 
 
 def _settings(props: Mapping[str, PropertyValue]) -> dict[str, Any]:

@@ -8,11 +8,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .._core.properties import KINDS, SETTINGS, Kind, Property
+from .._core.properties import FLEET_PHONE, KINDS, SETTINGS, Kind, Property
 from .._settings import SOURCES
 from .._version import __version__
 
 PACKAGE = "maytapi"
+# A Fleet's phone: an object type of the schema (FleetPhoneArgs in the SDKs).
+FLEET_PHONE_TYPE = f"{PACKAGE}:index:FleetPhone"
 _KNOWN = {p.name for kind in KINDS for p in (*kind.inputs, *kind.outputs)} | {p.name for p in SETTINGS}
 
 
@@ -40,6 +42,10 @@ def _type(prop: Property) -> dict[str, Any]:
         return {"oneOf": [{"type": "string"}, {"type": "integer"}]}
     if prop.type == "any":
         return {"$ref": "pulumi.json#/Any"}
+    if prop.type == "map<FleetPhone>":
+        return {"type": "object", "additionalProperties": {"$ref": f"#/types/{FLEET_PHONE_TYPE}"}}
+    if prop.type == "map<string>":
+        return {"type": "object", "additionalProperties": {"type": "string"}}
     return {"type": prop.type}
 
 
@@ -94,6 +100,15 @@ def schema() -> dict[str, Any]:
             "description": "A Maytapi product: one provider instance per product.",
             "inputProperties": settings,
         },
+        "types": {
+            FLEET_PHONE_TYPE: {
+                "type": "object",
+                "description": "One phone of a Fleet: PhoneConfig's webhook and delivery acks.",
+                "properties": _props(FLEET_PHONE),
+            },
+            # The object types of the functions' outputs.
+            **functions.schema_types(),
+        },
         "resources": {
             token(kind): {
                 "description": in_camel_case(kind.doc),
@@ -104,7 +119,6 @@ def schema() -> dict[str, Any]:
             }
             for kind in KINDS
         },
-        # The provider functions (getPhones, getPhoneConfig, getPhoneStatus) and their types.
+        # The provider functions (getPhones, getPhoneConfig, getPhoneStatus).
         "functions": functions.schema_functions(),
-        "types": functions.schema_types(),
     }

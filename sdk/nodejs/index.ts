@@ -10,6 +10,11 @@ export type FactoryReset = import("./factoryReset").FactoryReset;
 export const FactoryReset: typeof import("./factoryReset").FactoryReset = null as any;
 utilities.lazyLoad(exports, ["FactoryReset"], () => require("./factoryReset"));
 
+export { FleetArgs } from "./fleet";
+export type Fleet = import("./fleet").Fleet;
+export const Fleet: typeof import("./fleet").Fleet = null as any;
+utilities.lazyLoad(exports, ["Fleet"], () => require("./fleet"));
+
 export { GetPhoneConfigArgs, GetPhoneConfigResult, GetPhoneConfigOutputArgs } from "./getPhoneConfig";
 export const getPhoneConfig: typeof import("./getPhoneConfig").getPhoneConfig = null as any;
 export const getPhoneConfigOutput: typeof import("./getPhoneConfig").getPhoneConfigOutput = null as any;
@@ -61,6 +66,8 @@ const _module = {
         switch (type) {
             case "maytapi:index:FactoryReset":
                 return new FactoryReset(name, <any>undefined, { urn })
+            case "maytapi:index:Fleet":
+                return new Fleet(name, <any>undefined, { urn })
             case "maytapi:index:Logout":
                 return new Logout(name, <any>undefined, { urn })
             case "maytapi:index:PhoneConfig":

@@ -23,6 +23,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "maytapi:index:FactoryReset":
 		r = &FactoryReset{}
+	case "maytapi:index:Fleet":
+		r = &Fleet{}
 	case "maytapi:index:Logout":
 		r = &Logout{}
 	case "maytapi:index:PhoneConfig":

@@ -13,6 +13,115 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// One phone of a Fleet: PhoneConfig's webhook and delivery acks.
+type FleetPhone struct {
+	// Whether Maytapi posts delivery acks to the webhook. Default `false`.
+	AckDelivery *bool `pulumi:"ackDelivery"`
+	// Where Maytapi delivers this phone's messages and acks: an absolute `https://` URL of at most 2048 characters. `null` or `""`: the phone uses the product's webhook.
+	Webhook *string `pulumi:"webhook"`
+}
+
+// FleetPhoneInput is an input type that accepts FleetPhoneArgs and FleetPhoneOutput values.
+// You can construct a concrete instance of `FleetPhoneInput` via:
+//
+//	FleetPhoneArgs{...}
+type FleetPhoneInput interface {
+	pulumi.Input
+
+	ToFleetPhoneOutput() FleetPhoneOutput
+	ToFleetPhoneOutputWithContext(context.Context) FleetPhoneOutput
+}
+
+// One phone of a Fleet: PhoneConfig's webhook and delivery acks.
+type FleetPhoneArgs struct {
+	// Whether Maytapi posts delivery acks to the webhook. Default `false`.
+	AckDelivery pulumi.BoolPtrInput `pulumi:"ackDelivery"`
+	// Where Maytapi delivers this phone's messages and acks: an absolute `https://` URL of at most 2048 characters. `null` or `""`: the phone uses the product's webhook.
+	Webhook pulumi.StringPtrInput `pulumi:"webhook"`
+}
+
+func (FleetPhoneArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*FleetPhone)(nil)).Elem()
+}
+
+func (i FleetPhoneArgs) ToFleetPhoneOutput() FleetPhoneOutput {
+	return i.ToFleetPhoneOutputWithContext(context.Background())
+}
+
+func (i FleetPhoneArgs) ToFleetPhoneOutputWithContext(ctx context.Context) FleetPhoneOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FleetPhoneOutput)
+}
+
+// FleetPhoneMapInput is an input type that accepts FleetPhoneMap and FleetPhoneMapOutput values.
+// You can construct a concrete instance of `FleetPhoneMapInput` via:
+//
+//	FleetPhoneMap{ "key": FleetPhoneArgs{...} }
+type FleetPhoneMapInput interface {
+	pulumi.Input
+
+	ToFleetPhoneMapOutput() FleetPhoneMapOutput
+	ToFleetPhoneMapOutputWithContext(context.Context) FleetPhoneMapOutput
+}
+
+type FleetPhoneMap map[string]FleetPhoneInput
+
+func (FleetPhoneMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]FleetPhone)(nil)).Elem()
+}
+
+func (i FleetPhoneMap) ToFleetPhoneMapOutput() FleetPhoneMapOutput {
+	return i.ToFleetPhoneMapOutputWithContext(context.Background())
+}
+
+func (i FleetPhoneMap) ToFleetPhoneMapOutputWithContext(ctx context.Context) FleetPhoneMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FleetPhoneMapOutput)
+}
+
+// One phone of a Fleet: PhoneConfig's webhook and delivery acks.
+type FleetPhoneOutput struct{ *pulumi.OutputState }
+
+func (FleetPhoneOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*FleetPhone)(nil)).Elem()
+}
+
+func (o FleetPhoneOutput) ToFleetPhoneOutput() FleetPhoneOutput {
+	return o
+}
+
+func (o FleetPhoneOutput) ToFleetPhoneOutputWithContext(ctx context.Context) FleetPhoneOutput {
+	return o
+}
+
+// Whether Maytapi posts delivery acks to the webhook. Default `false`.
+func (o FleetPhoneOutput) AckDelivery() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v FleetPhone) *bool { return v.AckDelivery }).(pulumi.BoolPtrOutput)
+}
+
+// Where Maytapi delivers this phone's messages and acks: an absolute `https://` URL of at most 2048 characters. `null` or `""`: the phone uses the product's webhook.
+func (o FleetPhoneOutput) Webhook() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v FleetPhone) *string { return v.Webhook }).(pulumi.StringPtrOutput)
+}
+
+type FleetPhoneMapOutput struct{ *pulumi.OutputState }
+
+func (FleetPhoneMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]FleetPhone)(nil)).Elem()
+}
+
+func (o FleetPhoneMapOutput) ToFleetPhoneMapOutput() FleetPhoneMapOutput {
+	return o
+}
+
+func (o FleetPhoneMapOutput) ToFleetPhoneMapOutputWithContext(ctx context.Context) FleetPhoneMapOutput {
+	return o
+}
+
+func (o FleetPhoneMapOutput) MapIndex(k pulumi.StringInput) FleetPhoneOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) FleetPhone {
+		return vs[0].(map[string]FleetPhone)[vs[1].(string)]
+	}).(FleetPhoneOutput)
+}
+
 // A phone of the product, as `GET /listPhones` reports it.
 type ProductPhone struct {
 	// The phone's id, as digits: what `phoneId` takes.
@@ -74,6 +183,10 @@ func (o ProductPhoneArrayOutput) Index(i pulumi.IntInput) ProductPhoneOutput {
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*FleetPhoneInput)(nil)).Elem(), FleetPhoneArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FleetPhoneMapInput)(nil)).Elem(), FleetPhoneMap{})
+	pulumi.RegisterOutputType(FleetPhoneOutput{})
+	pulumi.RegisterOutputType(FleetPhoneMapOutput{})
 	pulumi.RegisterOutputType(ProductPhoneOutput{})
 	pulumi.RegisterOutputType(ProductPhoneArrayOutput{})
 }

@@ -5,3 +5,17 @@ import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
+/**
+ * One phone of a Fleet: PhoneConfig's webhook and delivery acks.
+ */
+export interface FleetPhoneArgs {
+    /**
+     * Whether Maytapi posts delivery acks to the webhook. Default `false`.
+     */
+    ackDelivery?: pulumi.Input<boolean | undefined>;
+    /**
+     * Where Maytapi delivers this phone's messages and acks: an absolute `https://` URL of at most 2048 characters. `null` or `""`: the phone uses the product's webhook.
+     */
+    webhook?: pulumi.Input<string | undefined>;
+}
+

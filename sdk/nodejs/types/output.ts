@@ -6,6 +6,20 @@ import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
 /**
+ * One phone of a Fleet: PhoneConfig's webhook and delivery acks.
+ */
+export interface FleetPhone {
+    /**
+     * Whether Maytapi posts delivery acks to the webhook. Default `false`.
+     */
+    ackDelivery?: boolean;
+    /**
+     * Where Maytapi delivers this phone's messages and acks: an absolute `https://` URL of at most 2048 characters. `null` or `""`: the phone uses the product's webhook.
+     */
+    webhook?: string;
+}
+
+/**
  * A phone of the product, as `GET /listPhones` reports it.
  */
 export interface ProductPhone {

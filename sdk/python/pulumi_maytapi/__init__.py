@@ -7,6 +7,7 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .factory_reset import *
+from .fleet import *
 from .get_phone_config import *
 from .get_phone_status import *
 from .get_phones import *
@@ -14,6 +15,7 @@ from .logout import *
 from .phone_config import *
 from .provider import *
 from .redeploy import *
+from ._inputs import *
 from . import outputs
 
 # Make subpackages available:
@@ -32,6 +34,7 @@ _utilities.register(
   "fqn": "pulumi_maytapi",
   "classes": {
    "maytapi:index:FactoryReset": "FactoryReset",
+   "maytapi:index:Fleet": "Fleet",
    "maytapi:index:Logout": "Logout",
    "maytapi:index:PhoneConfig": "PhoneConfig",
    "maytapi:index:Redeploy": "Redeploy"

@@ -15,8 +15,62 @@ else:
 from . import _utilities
 
 __all__ = [
+    'FleetPhone',
     'ProductPhone',
 ]
+
+@pulumi.output_type
+class FleetPhone(dict):
+    """
+    One phone of a Fleet: PhoneConfig's webhook and delivery acks.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "ackDelivery":
+            suggest = "ack_delivery"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in FleetPhone. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        FleetPhone.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        FleetPhone.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 ack_delivery: Optional[_builtins.bool] = None,
+                 webhook: Optional[_builtins.str] = None):
+        """
+        One phone of a Fleet: PhoneConfig's webhook and delivery acks.
+
+        :param _builtins.bool ack_delivery: Whether Maytapi posts delivery acks to the webhook. Default `false`.
+        :param _builtins.str webhook: Where Maytapi delivers this phone's messages and acks: an absolute `https://` URL of at most 2048 characters. `null` or `""`: the phone uses the product's webhook.
+        """
+        if ack_delivery is not None:
+            pulumi.set(__self__, "ack_delivery", ack_delivery)
+        if webhook is not None:
+            pulumi.set(__self__, "webhook", webhook)
+
+    @_builtins.property
+    @pulumi.getter(name="ackDelivery")
+    def ack_delivery(self) -> Optional[_builtins.bool]:
+        """
+        Whether Maytapi posts delivery acks to the webhook. Default `false`.
+        """
+        return pulumi.get(self, "ack_delivery")
+
+    @_builtins.property
+    @pulumi.getter
+    def webhook(self) -> Optional[_builtins.str]:
+        """
+        Where Maytapi delivers this phone's messages and acks: an absolute `https://` URL of at most 2048 characters. `null` or `""`: the phone uses the product's webhook.
+        """
+        return pulumi.get(self, "webhook")
+
 
 @pulumi.output_type
 class ProductPhone(dict):
