@@ -9,7 +9,6 @@ import json as jsonlib
 import logging
 import random
 import socket
-import ssl
 import threading
 import time
 import warnings
@@ -24,7 +23,7 @@ import requests
 import urllib3
 from pydantic import TypeAdapter, ValidationError
 from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connection import HTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.exceptions import NewConnectionError
 from urllib3.poolmanager import PoolManager
@@ -307,7 +306,6 @@ class MaytapiClient:
         """One attempt, ended by its watchdog `bound` seconds from now wherever it is blocked."""
         bound = max(bound, 0.001)
         with _Watchdog(time.monotonic() + bound) as watchdog:
-            headers_read = False
             try:
                 response = self._session.request(
                     method,
@@ -317,39 +315,41 @@ class MaytapiClient:
                     allow_redirects=False,
                     stream=True,
                 )
-                headers_read = True
+                watchdog.stage = "body"
                 try:
-                    content = _read(response)
+                    content = _read(response, watchdog)
                 except BaseException:
                     response.close()
                     raise
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-                raise watchdog.late(bound, headers_read) or _unanswered(exc) from None
-            late = watchdog.late(bound, headers_read)
+                raise watchdog.late(bound) or _unanswered(exc, watchdog.stage) from None
+            late = watchdog.late(bound)
             # A connection whose answer was read whole in time goes back to the pool; any other is closed.
             if late is not None or content is _TOO_LARGE:
                 response.close()
             else:
                 response.raw.release_conn()
             if late is not None:
-                # A body without a length "ends" when the watchdog cuts it: it is not a complete answer.
+                # Headers or a body without a length "end" when the watchdog cuts them: not an answer.
                 raise late
             return _Answer(url, response.status_code, response.reason or "", response.headers, content)
 
 
 class _Watchdog:
-    """Ends one attempt at its deadline: from then on it shuts down the sockets of every
-    connection the attempt took from the pool, so whatever blocks on them (connecting, the TLS
-    handshake, the headers, the body) returns at once. A socket timeout cannot do this: it
-    bounds each read, and a server sending a byte just within it keeps a read going forever."""
+    """Ends one attempt at its deadline: from then on it shuts down every socket the attempt
+    uses, so whatever blocks on one (the TLS handshake, the headers, the body) returns at once.
+    A socket timeout cannot do this: it bounds each read, and a server sending a byte just
+    within it keeps a read going for as long as it likes."""
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
-        self.handshaking = False  # whether, when the deadline came, a TLS handshake was under way
-        self._expired = threading.Event()
+        # What the attempt waits for: "connecting" while a TLS pool opens its connection (nothing
+        # is sent before that ends), "headers", then "body" once the attempt has the headers.
+        self.stage = "headers"
+        self._cut_in: str | None = None  # the stage the deadline cut
         self._done = threading.Event()
         self._lock = threading.Lock()
-        self._connections: list[HTTPConnection] = []
+        self._sockets: list[socket.socket] = []
 
     def __enter__(self) -> _Watchdog:
         _attempt.watchdog = self
@@ -360,58 +360,57 @@ class _Watchdog:
         _attempt.watchdog = None
         with self._lock:
             self._done.set()
+            for sock in self._sockets:
+                sock.close()
 
-    def watch(self, connection: HTTPConnection) -> None:
+    @property
+    def expired(self) -> bool:
+        # By the clock too: a socket timeout ending at the deadline may beat the watchdog's thread.
+        return self._cut_in is not None or time.monotonic() >= self.deadline
+
+    def watch(self, sock: socket.socket) -> None:
+        # A duplicate: it stays usable when TLS takes the socket over (the original is detached),
+        # and shutting it down shuts the connection down.
+        duplicate = socket.fromfd(sock.fileno(), sock.family, sock.type)
         with self._lock:
-            self._connections.append(connection)
+            self._sockets.append(duplicate)
 
-    def late(self, bound: float, headers_read: bool) -> _Unanswered | None:
-        """The attempt's error when the deadline cut it, else None."""
-        if not self._expired.is_set():
+    def late(self, bound: float) -> _Unanswered | None:
+        """The attempt's error when it ran out of time, else None."""
+        if not self.expired:
             return None
         seconds = f"{round(bound, 2):g} s"
-        if self.handshaking:
-            return _Unanswered(f"no TLS handshake within {seconds}", sent=False)
-        part = "body" if headers_read else "headers"
-        return _Unanswered(f"no complete answer within {seconds} (the {part} was still arriving)", sent=True)
+        stage = self._cut_in or self.stage
+        if stage == "connecting":
+            return _Unanswered(
+                f"no connection within {seconds} (the TLS handshake did not finish)", sent=False
+            )
+        return _Unanswered(f"no complete answer within {seconds} (the {stage} was still arriving)", sent=True)
 
     def _watch(self) -> None:
         if self._done.wait(max(self.deadline - time.monotonic(), 0.0)):
             return
-        with self._lock:
-            if self._done.is_set():
-                return
-            self.handshaking = any(_handshaking(c) for c in self._connections)
-            self._expired.set()
-        # Again and again until the attempt is over: a connection still opening gets its socket later.
+        # Again and again until the attempt is over: a connection still opening has no socket yet.
         while True:
             with self._lock:
                 if self._done.is_set():
                     return
-                for connection in self._connections:
-                    _cut(connection.sock)
+                self._cut_in = self._cut_in or self.stage
+                for sock in self._sockets:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
             self._done.wait(0.05)
 
 
 _attempt = threading.local()  # the watchdog of the attempt this thread is making
 
 
-def _handshaking(connection: HTTPConnection) -> bool:
-    sock = connection.sock
-    return (
-        isinstance(connection, HTTPSConnection) and sock is not None and not isinstance(sock, ssl.SSLSocket)
-    )
-
-
-def _cut(sock: socket.socket | None) -> None:
-    if sock is not None:
-        # The plain socket's shutdown, also under TLS: it wakes a read blocked in another thread.
-        with contextlib.suppress(OSError):
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+def _watchdog() -> _Watchdog | None:
+    return getattr(_attempt, "watchdog", None)
 
 
 class _WatchedAdapter(HTTPAdapter):
-    """An adapter whose connection pools hand each connection to the current attempt's watchdog."""
+    """An adapter whose connection pools show each socket they use to the attempt's watchdog."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -423,7 +422,7 @@ class _WatchedAdapter(HTTPAdapter):
 
 def _watch_pools(manager: PoolManager) -> PoolManager:
     manager.pool_classes_by_scheme = {
-        scheme: _watched(pool) for scheme, pool in manager.pool_classes_by_scheme.items()
+        scheme: _watched_pool(pool) for scheme, pool in manager.pool_classes_by_scheme.items()
     }
     return manager
 
@@ -431,18 +430,38 @@ def _watch_pools(manager: PoolManager) -> PoolManager:
 class _WatchedPool(HTTPConnectionPool):
     def _get_conn(self, timeout: float | None = None) -> Any:
         connection = super()._get_conn(timeout)
-        watchdog: _Watchdog | None = getattr(_attempt, "watchdog", None)
-        if watchdog is not None and isinstance(connection, HTTPConnection):
-            watchdog.watch(connection)
+        sock = getattr(connection, "sock", None)  # a connection kept open by the pool (new ones have none)
+        if sock is not None and (watchdog := _watchdog()) is not None:
+            watchdog.watch(sock)
         return connection
+
+    def _validate_conn(self, conn: Any) -> None:
+        # Where a TLS pool opens a new connection, handshake included, before sending anything.
+        watchdog = _watchdog()
+        if watchdog is not None:
+            watchdog.stage = "connecting"
+        super()._validate_conn(conn)
+        if watchdog is not None:
+            watchdog.stage = "headers"
+
+
+class _WatchedConnection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        if (watchdog := _watchdog()) is not None:
+            watchdog.watch(sock)
+        return sock
 
 
 @cache
-def _watched(pool: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
-    # Any pool class a manager uses (plain, TLS, SOCKS), with its connections watched.
+def _watched_pool(pool: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
+    # Any pool class a manager uses (plain, TLS, SOCKS), its connection class watched too; each
+    # named as the class it extends, since urllib3's messages name them.
     if issubclass(pool, _WatchedPool):
         return pool
-    return type(f"Watched{pool.__name__}", (_WatchedPool, pool), {})
+    connection = pool.ConnectionCls
+    watched = type(connection.__name__, (_WatchedConnection, connection), {})
+    return type(pool.__name__, (_WatchedPool, pool), {"ConnectionCls": watched})
 
 
 @dataclass(frozen=True)
@@ -490,13 +509,14 @@ class _Parsed:
         return self.failure
 
 
-def _read(response: requests.Response) -> bytes:
-    """The whole body, decoded, within MAX_ANSWER_BYTES (the attempt's watchdog bounds its time)."""
+def _read(response: requests.Response, watchdog: _Watchdog) -> bytes:
+    """The whole body, decoded, within MAX_ANSWER_BYTES, until the watchdog's deadline: it wakes a
+    read that waits; one that never waits (data keeps coming) stops at the check between reads."""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
         return _TOO_LARGE
     content = bytearray()
-    while chunk := response.raw.read1(65536, decode_content=True):
+    while not watchdog.expired and (chunk := response.raw.read1(65536, decode_content=True)):
         content += chunk
         if len(content) > MAX_ANSWER_BYTES:
             return _TOO_LARGE
@@ -511,11 +531,12 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _unanswered(exc: BaseException) -> _Unanswered:
-    """The failure, and whether the request may have reached the server: anything but a failed connection."""
+def _unanswered(exc: BaseException, stage: str) -> _Unanswered:
+    """The failure, and whether the request may have reached the server: not if the connection
+    (TCP or TLS) failed, since nothing is sent before it is open."""
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    sent = not isinstance(exc, requests.ConnectTimeout) and not isinstance(reason, NewConnectionError)
-    return _Unanswered(_describe(exc), sent=sent)
+    opening = stage == "connecting" or isinstance(exc, requests.ConnectTimeout)
+    return _Unanswered(_describe(exc), sent=not opening and not isinstance(reason, NewConnectionError))
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

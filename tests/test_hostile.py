@@ -40,6 +40,7 @@ from tests.conftest import TOKEN
 
 PRODUCT = "00000000-0000-4000-8000-0000000000aa"
 HOOK = "https://hooks.example.com/maytapi"
+SLACK = 0.5  # seconds past a deadline a call may take to unwind (a loaded machine, thread wake-ups)
 Responder = Callable[["Handler"], None]
 
 
@@ -440,6 +441,216 @@ def test_a_trickling_body_fails_at_the_deadline(api: Hostile) -> None:
         "Maytapi get config on phone 12 failed: no complete answer within 1.5 s (the body was still arriving)"
     )
     assert took < 2.5 and len(api.requests) == 1
+
+
+class Raw:
+    """A TCP server on 127.0.0.1 that plays `script` on each connection, in a thread of its own:
+    for the shapes an HTTP server library will not send (a status line a byte at a time, a chunk
+    size line that never ends, silence in the middle of a TLS handshake)."""
+
+    def __init__(self, script: Callable[[socket.socket], None], scheme: str = "http") -> None:
+        self.script = script
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"{scheme}://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self.listener.accept()
+                self.connections += 1
+                threading.Thread(target=self._play, args=(connection,), daemon=True).start()
+
+    def _play(self, connection: socket.socket) -> None:
+        with connection, contextlib.suppress(OSError):
+            self.script(connection)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def raw() -> Iterator[Callable[..., Raw]]:
+    servers: list[Raw] = []
+
+    def start(script: Callable[[socket.socket], None], scheme: str = "http") -> Raw:
+        servers.append(Raw(script, scheme))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def read_request(connection: socket.socket) -> None:
+    """Up to the end of the request's headers (the calls these tests make send no body, or a small one)."""
+    received = b""
+    while b"\r\n\r\n" not in received and (part := connection.recv(65536)):
+        received += part
+
+
+def wait_for_the_client(connection: socket.socket, longest: float = 30.0) -> None:
+    """Say nothing until the client closes the connection (or `longest` passes)."""
+    connection.settimeout(longest)
+    with contextlib.suppress(OSError):
+        while connection.recv(65536):
+            pass
+
+
+def sending(
+    head: bytes, pieces: list[bytes], every: float, *, then_wait: bool = False
+) -> Callable[..., None]:
+    """Read the request, send `head` at once, then each piece `every` seconds (then wait for the client)."""
+
+    def script(connection: socket.socket) -> None:
+        read_request(connection)
+        connection.sendall(head)
+        for piece in pieces:
+            time.sleep(every)
+            connection.sendall(piece)
+        if then_wait:
+            wait_for_the_client(connection)
+
+    return script
+
+
+def one_by_one(data: bytes) -> list[bytes]:
+    return [data[i : i + 1] for i in range(len(data))]
+
+
+OK_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+CONFIG = json.dumps({"success": True, "status": {"webhook": HOOK, "ack_delivery": True}}).encode()
+# Each shape of a server that keeps an attempt going; none of its reads waits as long as the read timeout.
+SLOW_SHAPES: dict[str, tuple[Callable[..., None], str]] = {
+    "status line and headers a byte at a time": (
+        sending(b"", one_by_one(OK_HEAD + b"X-Pad: " + b"a" * 200), 0.1),
+        "headers",
+    ),
+    "a header line that never ends": (sending(OK_HEAD + b"X-Pad: ", [b"a"] * 200, 0.1), "headers"),
+    "body with a Content-Length, a byte at a time": (
+        sending(OK_HEAD + b"Content-Length: 200\r\n\r\n", [b" "] * 200, 0.1),
+        "body",
+    ),
+    "chunked body, a chunk at a time": (
+        sending(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", [b"1\r\n \r\n"] * 200, 0.1),
+        "body",
+    ),
+    "chunked body, its framing a byte at a time": (
+        sending(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", one_by_one(b"1\r\n \r\n" * 40), 0.1),
+        "body",
+    ),
+    "chunked body, a chunk size line that never ends": (
+        sending(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", [b"0"] * 200, 0.1),
+        "body",
+    ),
+    "chunked body, one chunk that never ends": (
+        sending(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\nfffff\r\n", [b" "] * 200, 0.1),
+        "body",
+    ),
+    "body without a length that never ends": (
+        sending(OK_HEAD + b"Connection: close\r\n\r\n", [b" " * 10] * 400, 0.05),
+        "body",
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", list(SLOW_SHAPES))
+def test_every_slow_shape_ends_at_the_attempt_deadline(raw: Callable[..., Raw], shape: str) -> None:
+    script, part = SLOW_SHAPES[shape]
+    server = raw(script)
+    settings = Settings(PRODUCT, SecretStr(TOKEN), f"{server.url}/api")
+    started = time.monotonic()
+    with MaytapiClient(settings, connect_timeout=0.5, read_timeout=1.0, retries=0) as client:
+        error = raised(lambda: client.get_config(12), TransportError)
+    took = time.monotonic() - started
+    print(f"\n{shape}: failed after {took:.2f} s (bound 1.5 s)")
+    assert str(error) == (
+        f"Maytapi get config on phone 12 failed: no complete answer within 1.5 s (the {part} was still arriving)"
+    )
+    assert took < 1.5 + SLACK and server.connections == 1
+
+
+@pytest.mark.parametrize(
+    "shape", ["status line and headers a byte at a time", "chunked body, its framing a byte at a time"]
+)
+def test_a_slow_shape_retried_ends_within_the_call_bound(raw: Callable[..., Raw], shape: str) -> None:
+    server = raw(SLOW_SHAPES[shape][0])
+    settings = Settings(PRODUCT, SecretStr(TOKEN), f"{server.url}/api")
+    started = time.monotonic()
+    with MaytapiClient(
+        settings, connect_timeout=0.2, read_timeout=0.8, retries=9, backoff_factor=0.05, call_timeout=2.5
+    ) as client:
+        error = raised(lambda: client.get_config(12), TransportError)
+    took = time.monotonic() - started
+    print(f"\n{shape}, retried: failed after {took:.2f} s, {server.connections} attempts (call bound 2.5 s)")
+    assert "was still arriving) (gave up after " in str(error)
+    assert "the next attempt would pass the call's time bound of 2.5 s" in str(error)
+    assert took < 2.5 + SLACK and server.connections >= 2
+
+
+@pytest.mark.parametrize(
+    ("shape", "script"),
+    [
+        ("no answer at all", lambda c: (read_request(c), wait_for_the_client(c))),
+        ("headers then nothing", sending(OK_HEAD + b"Content-Length: 10\r\n\r\n", [], 0, then_wait=True)),
+        (
+            "chunked headers then nothing",
+            sending(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", [], 0, then_wait=True),
+        ),
+    ],
+)
+def test_a_stalled_answer_ends_at_the_read_timeout(
+    raw: Callable[..., Raw], shape: str, script: Callable[..., None]
+) -> None:
+    server = raw(script)
+    settings = Settings(PRODUCT, SecretStr(TOKEN), f"{server.url}/api")
+    started = time.monotonic()
+    with MaytapiClient(settings, connect_timeout=0.5, read_timeout=1.0, retries=0) as client:
+        error = raised(lambda: client.get_config(12), TransportError)
+    took = time.monotonic() - started
+    print(f"\n{shape}: failed after {took:.2f} s (read timeout 1 s)")
+    assert str(error).startswith("Maytapi get config on phone 12 failed: ")
+    assert "Read timed out" in str(error)
+    assert took < 1.5 + SLACK and server.connections == 1
+
+
+def tls_trickle(connection: socket.socket) -> None:
+    """A TLS record header announcing 16 KiB of handshake, then its bytes one at a time."""
+    connection.recv(65536)
+    connection.sendall(b"\x16\x03\x03\x40\x00")
+    for _ in range(200):
+        time.sleep(0.1)
+        connection.sendall(b"\x00")
+
+
+@pytest.mark.parametrize(
+    ("connect_timeout", "script", "said"),
+    [
+        (0.5, wait_for_the_client, "Read timed out"),  # the connect timeout bounds the handshake
+        (5.0, wait_for_the_client, "no connection within 1.5 s (the TLS handshake did not finish)"),
+        (5.0, tls_trickle, "no connection within 1.5 s (the TLS handshake did not finish)"),
+    ],
+    ids=["silent-connect-timeout-first", "silent-deadline-first", "trickled-deadline-first"],
+)
+def test_a_tls_handshake_that_stalls_ends_within_the_deadline(
+    raw: Callable[..., Raw], connect_timeout: float, script: Callable[..., None], said: str
+) -> None:
+    server = raw(script, scheme="https")
+    settings = Settings(PRODUCT, SecretStr(TOKEN), f"{server.url}/api")
+    started = time.monotonic()
+    with MaytapiClient(
+        settings, connect_timeout=connect_timeout, read_timeout=1.0, retries=0, call_timeout=1.5
+    ) as client:
+        error = raised(lambda: client.redeploy(12), TransportError)
+    took = time.monotonic() - started
+    print(
+        f"\nTLS handshake {script.__name__}, connect timeout {connect_timeout:g} s: failed after {took:.2f} s"
+    )
+    assert str(error).startswith("Maytapi redeploy on phone 12 failed: ") and said in str(error)
+    # The handshake never finished, so no request went out: the action did not happen.
+    assert error.may_have_happened is False, str(error)
+    assert took < 1.5 + SLACK and server.connections == 1
 
 
 def test_a_trickling_action_answer_may_have_happened_and_is_not_repeated(api: Hostile) -> None:
