@@ -23,6 +23,9 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
+from hypothesis import HealthCheck, event, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from devtools.stack import Project
@@ -651,6 +654,74 @@ def test_a_tls_handshake_that_stalls_ends_within_the_deadline(
     # The handshake never finished, so no request went out: the action did not happen.
     assert error.may_have_happened is False, str(error)
     assert took < 1.5 + SLACK and server.connections == 1
+
+
+def framed(body: bytes, framing: str, chunk: int) -> tuple[bytes, bytes]:
+    """The end of the head and the body as sent with a length, in chunks, or until the close."""
+    if framing == "length":
+        return b"Content-Length: %d\r\n\r\n" % len(body), body
+    if framing == "chunked":
+        chunks = [body[i : i + chunk] for i in range(0, len(body), chunk)]
+        return b"Transfer-Encoding: chunked\r\n\r\n", b"".join(
+            b"%x\r\n%s\r\n" % (len(c), c) for c in chunks
+        ) + (b"0\r\n\r\n")
+    return b"Connection: close\r\n\r\n", body
+
+
+@examples(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    slow=st.sampled_from(["headers", "body"]),
+    framing=st.sampled_from(["length", "chunked", "close"]),
+    piece=st.integers(1, 64),
+    every=st.floats(0.01, 0.3),
+    padding=st.integers(0, 400),
+    read_timeout=st.floats(0.2, 0.8),
+    call_timeout=st.floats(0.3, 1.0),
+    retries=st.integers(0, 2),
+)
+def test_no_server_pace_keeps_a_call_past_its_bound(
+    slow: str,
+    framing: str,
+    piece: int,
+    every: float,
+    padding: int,
+    read_timeout: float,
+    call_timeout: float,
+    retries: int,
+) -> None:
+    """Whatever the pace and shape of an answer, a call ends within call_timeout (and one attempt
+    within connect_timeout + read_timeout); an answer that comes in good time is read."""
+    if slow == "headers":
+        ending, body = framed(CONFIG, framing, piece)
+        head, rest = b"", OK_HEAD + b"X-Pad: " + b"a" * padding + b"\r\n" + ending + body
+    else:
+        ending, body = framed(CONFIG + b" " * padding, framing, piece)
+        head, rest = OK_HEAD + ending, body
+    pieces = [rest[i : i + piece] for i in range(0, len(rest), piece)]
+    server = Raw(sending(head, pieces, every))
+    settings = Settings(PRODUCT, SecretStr(TOKEN), f"{server.url}/api")
+    client = MaytapiClient(
+        settings, connect_timeout=0.2, read_timeout=read_timeout, retries=retries, call_timeout=call_timeout
+    )
+    bound = min(call_timeout, client.attempt_timeout) if retries == 0 else call_timeout
+    started = time.monotonic()
+    try:
+        config = client.get_config(12)
+        event("read in time")
+    except TransportError as exc:
+        config, error = None, exc
+        event("cut at the deadline" if "within" in str(exc) else "a read timed out")
+    finally:
+        took = time.monotonic() - started
+        client.close()
+        server.close()
+    assert took <= bound + SLACK, f"{took:.2f} s past a bound of {bound:.2f} s"
+    if config is not None:
+        assert config.webhook == HOOK
+    elif every * len(pieces) < min(bound, read_timeout) / 4:
+        raise AssertionError(f"an answer sent in {every * len(pieces):.2f} s was not read: {error}")
+    else:
+        assert redact(str(error), TOKEN) == str(error)
 
 
 def test_a_trickling_action_answer_may_have_happened_and_is_not_repeated(api: Hostile) -> None:
