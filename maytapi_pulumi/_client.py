@@ -385,7 +385,8 @@ class _Watchdog:
             return _Unanswered(
                 f"no connection within {seconds} (the TLS handshake did not finish)", sent=False
             )
-        return _Unanswered(f"no complete answer within {seconds} (the {stage} was still arriving)", sent=True)
+        arriving = "the headers were" if stage == "headers" else "the body was"
+        return _Unanswered(f"no complete answer within {seconds} ({arriving} still arriving)", sent=True)
 
     def _watch(self) -> None:
         if self._done.wait(max(self.deadline - time.monotonic(), 0.0)):

@@ -528,32 +528,32 @@ CONFIG = json.dumps({"success": True, "status": {"webhook": HOOK, "ack_delivery"
 SLOW_SHAPES: dict[str, tuple[Callable[..., None], str]] = {
     "status line and headers a byte at a time": (
         sending(b"", one_by_one(OK_HEAD + b"X-Pad: " + b"a" * 200), 0.1),
-        "headers",
+        "the headers were",
     ),
-    "a header line that never ends": (sending(OK_HEAD + b"X-Pad: ", [b"a"] * 200, 0.1), "headers"),
+    "a header line that never ends": (sending(OK_HEAD + b"X-Pad: ", [b"a"] * 200, 0.1), "the headers were"),
     "body with a Content-Length, a byte at a time": (
         sending(OK_HEAD + b"Content-Length: 200\r\n\r\n", [b" "] * 200, 0.1),
-        "body",
+        "the body was",
     ),
     "chunked body, a chunk at a time": (
         sending(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", [b"1\r\n \r\n"] * 200, 0.1),
-        "body",
+        "the body was",
     ),
     "chunked body, its framing a byte at a time": (
         sending(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", one_by_one(b"1\r\n \r\n" * 40), 0.1),
-        "body",
+        "the body was",
     ),
     "chunked body, a chunk size line that never ends": (
         sending(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", [b"0"] * 200, 0.1),
-        "body",
+        "the body was",
     ),
     "chunked body, one chunk that never ends": (
         sending(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\nfffff\r\n", [b" "] * 200, 0.1),
-        "body",
+        "the body was",
     ),
     "body without a length that never ends": (
         sending(OK_HEAD + b"Connection: close\r\n\r\n", [b" " * 10] * 400, 0.05),
-        "body",
+        "the body was",
     ),
 }
 
@@ -569,7 +569,7 @@ def test_every_slow_shape_ends_at_the_attempt_deadline(raw: Callable[..., Raw], 
     took = time.monotonic() - started
     print(f"\n{shape}: failed after {took:.2f} s (bound 1.5 s)")
     assert str(error) == (
-        f"Maytapi get config on phone 12 failed: no complete answer within 1.5 s (the {part} was still arriving)"
+        f"Maytapi get config on phone 12 failed: no complete answer within 1.5 s ({part} still arriving)"
     )
     assert took < 1.5 + SLACK and server.connections == 1
 
@@ -587,7 +587,7 @@ def test_a_slow_shape_retried_ends_within_the_call_bound(raw: Callable[..., Raw]
         error = raised(lambda: client.get_config(12), TransportError)
     took = time.monotonic() - started
     print(f"\n{shape}, retried: failed after {took:.2f} s, {server.connections} attempts (call bound 2.5 s)")
-    assert "was still arriving) (gave up after " in str(error)
+    assert " still arriving) (gave up after " in str(error)
     assert "the next attempt would pass the call's time bound of 2.5 s" in str(error)
     assert took < 2.5 + SLACK and server.connections >= 2
 
