@@ -38,8 +38,8 @@ from maytapi_pulumi import (
     Settings,
     TransportError,
 )
-from maytapi_pulumi._errors import redact
-from tests.conftest import TOKEN
+from maytapi_pulumi._errors import MAX_MESSAGE, MAX_QUOTE, printable, redact, shown
+from tests.conftest import TOKEN, Family
 
 PRODUCT = "00000000-0000-4000-8000-0000000000aa"
 HOOK = "https://hooks.example.com/maytapi"
@@ -334,6 +334,77 @@ def _decode_any(text: str) -> bytes:
 def test_redact_leaves_text_without_the_token_alone() -> None:
     text = "Maytapi get config on phone 12 failed: HTTP 500: Internal error"
     assert redact(text, TOKEN) == text
+
+
+# What a server may put in its message to forge a line, drive a terminal or pass for markup.
+FORGERIES = [
+    "\n",
+    "\r\n",
+    "\r",
+    "\x1b[31m",
+    "\x1b[2J\x1b[H",
+    "\x1b]8;;https://evil.example\x07link\x1b]8;;\x07",
+]
+FORGERIES += ["\x00", "\x07", "\x08", "\x7f", "\x9b31m", "\u202e", "\u2028", "\ufeff", "\t", "\\x1b", "|"]
+FORGERIES += [
+    "| 4103 | nothing | nothing |",
+    "```",
+    "`x`",
+    "<img src=x onerror=alert(1)>",
+    "<!-- -->",
+    "&amp;",
+]
+FORGERIES += ["@admin", "#123", "\nerror: forged line", *TOKEN_FORMS.values()]
+plain_text = st.text(st.characters(categories=["L", "N", "P", "S"], include_characters=" "), max_size=40)
+server_text = st.one_of(
+    plain_text,
+    st.lists(st.one_of(st.sampled_from(FORGERIES), st.text(max_size=20), plain_text), max_size=12).map(
+        "".join
+    ),
+)
+
+
+@examples(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=server_text, shape=st.sampled_from(["json-500", "json-success-false", "plain-500", "json-503"]))
+def test_a_server_message_is_shown_on_one_printable_capped_line_without_the_token(
+    api: Hostile, caplog: pytest.LogCaptureFixture, text: str, shape: str
+) -> None:
+    """Whatever a server says, the error shows it printable (control characters and ANSI escapes
+    as `\x1b`-style escapes, so one line that cannot drive a terminal), at most MAX_QUOTE
+    characters of it in a message of at most MAX_MESSAGE, the token redacted; the retry log
+    line quoting it too. Printable text comes through unchanged."""
+    api.scripts, api.requests = [], []
+    caplog.clear()
+    status = {"json-500": 500, "json-success-false": 200, "plain-500": 500, "json-503": 503}[shape]
+    if shape == "plain-500":
+        api.on("/12/config", answer(status, text.encode(), {"Content-Type": "text/plain"}))
+    else:
+        api.on("/12/config", answer(status, {"success": False, "message": text}))
+    with client_of(api, retries=1) as client:
+        error = raised(lambda: client.get_config(12), ApiError)
+    said = str(error)
+    assert said.isprintable() and len(said) <= MAX_MESSAGE, said
+    assert error.server_message.isprintable() and len(error.server_message) <= MAX_QUOTE
+    logged = [record.getMessage() for record in caplog.records]
+    assert all(line.isprintable() and redact(line, TOKEN) == line for line in logged)
+    quoted = text if shape != "plain-500" else text.strip()
+    if quoted and quoted.isprintable() and len(quoted) <= MAX_QUOTE and redact(quoted, TOKEN) == quoted:
+        assert error.server_message == quoted
+        event("quoted unchanged")
+    else:
+        event("escaped, cut or redacted")
+
+
+def test_printable_escapes_what_a_terminal_acts_on_and_leaves_the_rest() -> None:
+    text = "a\nb\r\x1b[31mred\x00\x7f\x9b\u202e\u2028\t|`<b>@x#1 é 漢 \\x1b"
+    assert printable(text) == "a\\nb\\r\\x1b[31mred\\x00\\x7f\\x9b\\u202e\\u2028\\t|`<b>@x#1 é 漢 \\x1b"
+    assert printable(printable(text)) == printable(text)
+
+
+def test_shown_redacts_before_cutting_so_no_piece_of_the_token_is_left() -> None:
+    text = "x" * (MAX_QUOTE - 5) + TOKEN
+    assert shown(text, TOKEN, MAX_QUOTE) == "x" * (MAX_QUOTE - 5) + "[red…"
+    assert len(shown("\x1b" * 400, TOKEN, MAX_QUOTE)) == MAX_QUOTE
 
 
 # -- 3. strict answers ---------------------------------------------------------------------------
@@ -845,6 +916,29 @@ def test_hostile_answers_fail_the_up_with_clear_errors_and_no_token(
     # One request per resource (none is retried), and none to where the redirect pointed.
     assert sorted(path.split("/")[3] for _, path in api.requests) == ["21", "22", "23", "24"]
     assert elsewhere.requests == []
+
+
+HOSTILE_MESSAGE = f"\x1b[2J\x1b[31mred\x1b[0m\nerror: forged line | <b>x</b> @admin key={TOKEN} " + "y" * 500
+
+
+def test_a_hostile_server_message_reaches_pulumi_up_printable_capped_and_without_the_token(
+    make_project: Callable[..., Project], api: Hostile, family: Family
+) -> None:
+    api.on("/31/config", answer(500, {"success": False, "message": HOSTILE_MESSAGE}))
+    program = family.imports("PhoneConfig") + (
+        'PhoneConfig("hostile", phone_id="31", webhook="https://hooks.example.com/a")\n'
+    )
+    project = make_project(program, config={"maytapi:baseUrl": f"{api.url}/api"})
+
+    up = project.cli("up", "--yes", check=False)
+
+    output = up.output
+    assert up.returncode != 0
+    shown = "\\x1b[2J\\x1b[31mred\\x1b[0m\\nerror: forged line | <b>x</b> @admin key=[redacted] yyy"
+    assert f"Maytapi set config on phone 31 failed: HTTP 500: {shown}" in output, output
+    assert "\x1b" not in output and "y" * MAX_QUOTE not in output
+    assert not any(line.lstrip().startswith("error: forged line") for line in output.splitlines())
+    assert redact(output, TOKEN) == output
 
 
 def test_an_echo_in_a_retried_answer_is_neither_logged_nor_raised(
