@@ -38,6 +38,7 @@ from maytapi_pulumi import (
     Settings,
     TransportError,
 )
+from maytapi_pulumi._client import _retry_after
 from maytapi_pulumi._errors import MAX_MESSAGE, MAX_QUOTE, printable, redact, shown
 from tests.conftest import TOKEN, Family
 
@@ -699,32 +700,41 @@ def tls_trickle(connection: socket.socket) -> None:
 
 
 @pytest.mark.parametrize(
-    ("connect_timeout", "script", "said"),
+    ("connect_timeout", "retries", "script", "said"),
     [
-        (0.5, wait_for_the_client, "Read timed out"),  # the connect timeout bounds the handshake
-        (5.0, wait_for_the_client, "no connection within 1.5 s (the TLS handshake did not finish)"),
-        (5.0, tls_trickle, "no connection within 1.5 s (the TLS handshake did not finish)"),
+        (0.5, 0, wait_for_the_client, "Read timed out"),  # the connect timeout ends the handshake
+        (0.5, 2, wait_for_the_client, "(the TLS handshake did not finish) (gave up after"),
+        (5.0, 2, wait_for_the_client, "no connection within 1.5 s (the TLS handshake did not finish)"),
+        (5.0, 2, tls_trickle, "no connection within 1.5 s (the TLS handshake did not finish)"),
     ],
-    ids=["silent-connect-timeout-first", "silent-deadline-first", "trickled-deadline-first"],
+    ids=["silent-connect-timeout", "silent-connect-timeout-retried", "silent-deadline", "trickled-deadline"],
 )
 def test_a_tls_handshake_that_stalls_ends_within_the_deadline(
-    raw: Callable[..., Raw], connect_timeout: float, script: Callable[..., None], said: str
+    raw: Callable[..., Raw], connect_timeout: float, retries: int, script: Callable[..., None], said: str
 ) -> None:
     server = raw(script, scheme="https")
     settings = Settings(PRODUCT, SecretStr(TOKEN), f"{server.url}/api")
     started = time.monotonic()
     with MaytapiClient(
-        settings, connect_timeout=connect_timeout, read_timeout=1.0, retries=0, call_timeout=1.5
+        settings,
+        connect_timeout=connect_timeout,
+        read_timeout=1.0,
+        retries=retries,
+        backoff_factor=0.01,
+        call_timeout=1.5,
     ) as client:
         error = raised(lambda: client.redeploy(12), TransportError)
     took = time.monotonic() - started
     print(
-        f"\nTLS handshake {script.__name__}, connect timeout {connect_timeout:g} s: failed after {took:.2f} s"
+        f"\nTLS handshake {script.__name__}, connect timeout {connect_timeout:g} s: "
+        f"failed after {took:.2f} s, {server.connections} attempt(s)"
     )
     assert str(error).startswith("Maytapi redeploy on phone 12 failed: ") and said in str(error)
-    # The handshake never finished, so no request went out: the action did not happen.
+    # The handshake never finished, so no request went out: the action did not happen, and it
+    # is retried while the call has time (when the connect timeout ends an attempt early).
     assert error.may_have_happened is False, str(error)
-    assert took < 1.5 + SLACK and server.connections == 1
+    assert server.connections >= 2 if retries and connect_timeout < 1.5 else server.connections == 1
+    assert took < 1.5 + SLACK
 
 
 def framed(body: bytes, framing: str, chunk: int) -> tuple[bytes, bytes]:
@@ -816,6 +826,23 @@ def test_an_answer_over_one_mib_is_refused_without_reading_it_whole(api: Hostile
         == "Maytapi list phones failed: HTTP 200: the answer is larger than 1 MiB; stopped reading it"
     )
     assert len(api.requests) == 1 and took < 2
+
+
+def test_the_default_bounds_are_the_figures_the_docs_give(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = MaytapiClient(Settings(PRODUCT, SecretStr(TOKEN)))
+    bounds = (client.connect_timeout, client.read_timeout, client.attempt_timeout, client.call_timeout)
+    assert bounds == (5.0, 30.0, 35.0, 120.0) and client.retries == 9
+    waits = {}
+    for jitter in (0.5, 1.0):
+        monkeypatch.setattr("maytapi_pulumi._client.random.uniform", lambda low, high, j=jitter: j)
+        waits[jitter] = [client._backoff(attempt) for attempt in range(1, client.retries + 1)]
+    assert waits[1.0] == [0.5, 1, 2, 4, 8, 8, 8, 8, 8]
+    assert (sum(waits[0.5]), sum(waits[1.0])) == (23.75, 47.5)
+    assert (
+        _retry_after({"Retry-After": "3600"})
+        == _retry_after({"Retry-After": "Fri, 01 Jan 2100 00:00:00 GMT"})
+        == 60
+    )
 
 
 def test_an_unreadable_retry_after_is_absent_and_the_call_is_retried(api: Hostile) -> None:
