@@ -597,42 +597,44 @@ def one_by_one(data: bytes) -> list[bytes]:
 OK_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 CONFIG = json.dumps({"success": True, "status": {"webhook": HOOK, "ack_delivery": True}}).encode()
 # Each shape of a server that keeps an attempt going; none of its reads waits as long as the read timeout.
-SLOW_SHAPES: dict[str, tuple[Callable[..., None], str]] = {
+CHUNKED = OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n"
+HEADERS = "no complete answer within 1.5 s (the headers were still arriving)"
+BODY = "no complete answer within 1.5 s (the body was still arriving)"
+# Each shape of a server that keeps an attempt going, with what the user is told (the bound is
+# 1.5 s, the read timeout 1 s): the slow ones never wait as long as the read timeout.
+SHAPES: dict[str, tuple[Callable[..., None], str]] = {
     "status line and headers a byte at a time": (
         sending(b"", one_by_one(OK_HEAD + b"X-Pad: " + b"a" * 200), 0.1),
-        "the headers were",
+        HEADERS,
     ),
-    "a header line that never ends": (sending(OK_HEAD + b"X-Pad: ", [b"a"] * 200, 0.1), "the headers were"),
+    "a header line that never ends": (sending(OK_HEAD + b"X-Pad: ", [b"a"] * 200, 0.1), HEADERS),
     "body with a Content-Length, a byte at a time": (
         sending(OK_HEAD + b"Content-Length: 200\r\n\r\n", [b" "] * 200, 0.1),
-        "the body was",
+        BODY,
     ),
-    "chunked body, a chunk at a time": (
-        sending(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", [b"1\r\n \r\n"] * 200, 0.1),
-        "the body was",
-    ),
+    "chunked body, a chunk at a time": (sending(CHUNKED, [b"1\r\n \r\n"] * 200, 0.1), BODY),
     "chunked body, its framing a byte at a time": (
-        sending(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", one_by_one(b"1\r\n \r\n" * 40), 0.1),
-        "the body was",
+        sending(CHUNKED, one_by_one(b"1\r\n \r\n" * 40), 0.1),
+        BODY,
     ),
-    "chunked body, a chunk size line that never ends": (
-        sending(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", [b"0"] * 200, 0.1),
-        "the body was",
-    ),
-    "chunked body, one chunk that never ends": (
-        sending(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\nfffff\r\n", [b" "] * 200, 0.1),
-        "the body was",
-    ),
+    "chunked body, a chunk size line that never ends": (sending(CHUNKED, [b"0"] * 200, 0.1), BODY),
+    "chunked body, one chunk that never ends": (sending(CHUNKED + b"fffff\r\n", [b" "] * 200, 0.1), BODY),
     "body without a length that never ends": (
         sending(OK_HEAD + b"Connection: close\r\n\r\n", [b" " * 10] * 400, 0.05),
-        "the body was",
+        BODY,
     ),
+    "no answer at all": (lambda c: (read_request(c), wait_for_the_client(c)), "Read timed out"),
+    "headers, then nothing": (
+        sending(OK_HEAD + b"Content-Length: 10\r\n\r\n", [], 0, then_wait=True),
+        "Read timed out",
+    ),
+    "chunked headers, then nothing": (sending(CHUNKED, [], 0, then_wait=True), "Read timed out"),
 }
 
 
-@pytest.mark.parametrize("shape", list(SLOW_SHAPES))
-def test_every_slow_shape_ends_at_the_attempt_deadline(raw: Callable[..., Raw], shape: str) -> None:
-    script, part = SLOW_SHAPES[shape]
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_every_shape_ends_within_the_attempt_bound(raw: Callable[..., Raw], shape: str) -> None:
+    script, said = SHAPES[shape]
     server = raw(script)
     settings = Settings(PRODUCT, SecretStr(TOKEN), f"{server.url}/api")
     started = time.monotonic()
@@ -640,9 +642,7 @@ def test_every_slow_shape_ends_at_the_attempt_deadline(raw: Callable[..., Raw], 
         error = raised(lambda: client.get_config(12), TransportError)
     took = time.monotonic() - started
     print(f"\n{shape}: failed after {took:.2f} s (bound 1.5 s)")
-    assert str(error) == (
-        f"Maytapi get config on phone 12 failed: no complete answer within 1.5 s ({part} still arriving)"
-    )
+    assert str(error).startswith("Maytapi get config on phone 12 failed: ") and said in str(error), str(error)
     assert took < 1.5 + SLACK and server.connections == 1
 
 
@@ -650,7 +650,7 @@ def test_every_slow_shape_ends_at_the_attempt_deadline(raw: Callable[..., Raw], 
     "shape", ["status line and headers a byte at a time", "chunked body, its framing a byte at a time"]
 )
 def test_a_slow_shape_retried_ends_within_the_call_bound(raw: Callable[..., Raw], shape: str) -> None:
-    server = raw(SLOW_SHAPES[shape][0])
+    server = raw(SHAPES[shape][0])
     settings = Settings(PRODUCT, SecretStr(TOKEN), f"{server.url}/api")
     started = time.monotonic()
     with MaytapiClient(
@@ -662,32 +662,6 @@ def test_a_slow_shape_retried_ends_within_the_call_bound(raw: Callable[..., Raw]
     assert " still arriving) (gave up after " in str(error)
     assert "the next attempt would pass the call's time bound of 2.5 s" in str(error)
     assert took < 2.5 + SLACK and server.connections >= 2
-
-
-@pytest.mark.parametrize(
-    ("shape", "script"),
-    [
-        ("no answer at all", lambda c: (read_request(c), wait_for_the_client(c))),
-        ("headers then nothing", sending(OK_HEAD + b"Content-Length: 10\r\n\r\n", [], 0, then_wait=True)),
-        (
-            "chunked headers then nothing",
-            sending(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", [], 0, then_wait=True),
-        ),
-    ],
-)
-def test_a_stalled_answer_ends_at_the_read_timeout(
-    raw: Callable[..., Raw], shape: str, script: Callable[..., None]
-) -> None:
-    server = raw(script)
-    settings = Settings(PRODUCT, SecretStr(TOKEN), f"{server.url}/api")
-    started = time.monotonic()
-    with MaytapiClient(settings, connect_timeout=0.5, read_timeout=1.0, retries=0) as client:
-        error = raised(lambda: client.get_config(12), TransportError)
-    took = time.monotonic() - started
-    print(f"\n{shape}: failed after {took:.2f} s (read timeout 1 s)")
-    assert str(error).startswith("Maytapi get config on phone 12 failed: ")
-    assert "Read timed out" in str(error)
-    assert took < 1.5 + SLACK and server.connections == 1
 
 
 def tls_trickle(connection: socket.socket) -> None:
