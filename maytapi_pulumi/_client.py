@@ -80,7 +80,8 @@ class MaytapiClient:
 
     Each call is bounded: an attempt must connect and read its whole answer (at most 1 MiB)
     within connect_timeout + read_timeout, and a call with its retries ends within
-    call_timeout, whatever the server does (a watchdog cuts the connection at the deadline). Reads and the config POST (which sets, so repeating it is harmless) are
+    call_timeout, whatever the server does (a watchdog cuts the connection at the deadline).
+    Reads and the config POST (which sets, so repeating it is harmless) are
     retried on connection errors, 429, 502, 503 and 504. Actions are retried only when the
     request provably never reached Maytapi (the connection failed) or was refused with
     429/503: repeating a redeploy or a factory reset that did happen is not harmless.

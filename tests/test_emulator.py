@@ -690,7 +690,8 @@ def test_a_request_aiohttp_cannot_parse_is_logged_on_one_printable_line() -> Non
     for request in bad:
         with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
             sock.sendall(request)
-            assert sock.recv(100).startswith(b"HTTP/1.0 400 Bad Request")
+            head = sock.recv(1000)
+            assert head.startswith(b"HTTP/1.0 400 Bad Request") and b"Content-Type: text/plain" in head
     process.terminate()
     _, stderr = process.communicate(timeout=10)
     lines = stderr.splitlines()
