@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import enum
 import json as jsonlib
 import logging
 import random
+import socket
+import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cache
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -19,10 +23,14 @@ import requests
 import urllib3
 from pydantic import TypeAdapter, ValidationError
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection
+from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.exceptions import NewConnectionError
+from urllib3.poolmanager import PoolManager
 
 from . import _validation
 from ._errors import (
+    MAX_QUOTE,
     ApiError,
     AuthenticationError,
     MaytapiError,
@@ -31,6 +39,7 @@ from ._errors import (
     TransportError,
     redact,
     scrub,
+    shown,
 )
 from ._models import (
     BackupSuccess,
@@ -71,7 +80,8 @@ class MaytapiClient:
 
     Each call is bounded: an attempt must connect and read its whole answer (at most 1 MiB)
     within connect_timeout + read_timeout, and a call with its retries ends within
-    call_timeout. Reads and the config POST (which sets, so repeating it is harmless) are
+    call_timeout, whatever the server does (a watchdog cuts the connection at the deadline).
+    Reads and the config POST (which sets, so repeating it is harmless) are
     retried on connection errors, 429, 502, 503 and 504. Actions are retried only when the
     request provably never reached Maytapi (the connection failed) or was refused with
     429/503: repeating a redeploy or a factory reset that did happen is not harmless.
@@ -99,8 +109,8 @@ class MaytapiClient:
         self._session.headers["User-Agent"] = USER_AGENT
         self._session.headers["x-maytapi-key"] = settings.api_token.get_secret_value()
         # Retries are this class's own (_call): urllib3 makes one attempt and follows nothing.
-        self._session.mount("http://", HTTPAdapter(max_retries=0, pool_maxsize=8))
-        self._session.mount("https://", HTTPAdapter(max_retries=0, pool_maxsize=8))
+        self._session.mount("http://", _WatchedAdapter(max_retries=0, pool_maxsize=8))
+        self._session.mount("https://", _WatchedAdapter(max_retries=0, pool_maxsize=8))
 
     def __repr__(self) -> str:
         return f"MaytapiClient(product_url={self.settings.product_url!r})"
@@ -257,7 +267,7 @@ class MaytapiClient:
         ends = started + self.call_timeout
         for attempt in range(1, self.retries + 2):
             try:
-                answer = self._exchange(method, url, json, min(ends, time.monotonic() + self.attempt_timeout))
+                answer = self._exchange(method, url, json, min(self.attempt_timeout, ends - time.monotonic()))
             except _Unanswered as exc:
                 error: MaytapiError = TransportError(
                     operation,
@@ -279,7 +289,7 @@ class MaytapiClient:
             left = ends - time.monotonic()
             if attempt > self.retries or wait >= left:
                 raise _gave_up(error, attempt, time.monotonic() - started, self, wait >= left)
-            said = redact(str(error), self._token)
+            said = shown(str(error), self._token)
             _log.info("Retrying in %.2f s (attempt %d of %d): %s", wait, attempt + 1, self.retries + 1, said)
             time.sleep(wait)
         raise AssertionError("unreachable: the last attempt raises")
@@ -293,34 +303,167 @@ class MaytapiClient:
         # Exponential, capped, with jitter so that a fleet's retries do not arrive in step.
         return min(MAX_BACKOFF, self.backoff_factor * 2.0 ** (attempt - 1)) * random.uniform(0.5, 1.0)
 
-    def _exchange(self, method: str, url: str, json: Any, deadline: float) -> _Answer:
-        left = max(deadline - time.monotonic(), 0.001)
-        try:
-            response = self._session.request(
-                method,
-                url,
-                json=json,
-                timeout=(min(self.connect_timeout, left), min(self.read_timeout, left)),
-                allow_redirects=False,
-                stream=True,
-            )
+    def _exchange(self, method: str, url: str, json: Any, bound: float) -> _Answer:
+        """One attempt, ended by its watchdog `bound` seconds from now wherever it is blocked."""
+        bound = max(bound, 0.001)
+        with _Watchdog(time.monotonic() + bound) as watchdog:
             try:
-                content = _read(response, deadline, self.attempt_timeout)
-            except BaseException:
-                response.close()
-                raise
-            # A connection whose answer was read whole goes back to the pool; any other is closed.
-            if content is _TOO_LARGE:
+                response = self._session.request(
+                    method,
+                    url,
+                    json=json,
+                    timeout=(min(self.connect_timeout, bound), min(self.read_timeout, bound)),
+                    allow_redirects=False,
+                    stream=True,
+                )
+                watchdog.stage = "body"
+                try:
+                    content = _read(response, watchdog)
+                except BaseException:
+                    response.close()
+                    raise
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                raise watchdog.late(bound) or _unanswered(exc, watchdog.stage) from None
+            late = watchdog.late(bound)
+            # A connection whose answer was read whole in time goes back to the pool; any other is closed.
+            if late is not None or content is _TOO_LARGE:
                 response.close()
             else:
                 response.raw.release_conn()
+            if late is not None:
+                # Headers or a body without a length "end" when the watchdog cuts them: not an answer.
+                raise late
             return _Answer(url, response.status_code, response.reason or "", response.headers, content)
-        except requests.ConnectTimeout as exc:
-            raise _Unanswered(_describe(exc), sent=False) from None
-        except requests.RequestException as exc:
-            raise _Unanswered(_describe(exc), sent=_sent(exc)) from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise _Unanswered(f"{type(exc).__name__}: {exc}", sent=True) from None
+
+
+class _Watchdog:
+    """Ends one attempt at its deadline: from then on it shuts down every socket the attempt
+    uses, so whatever blocks on one (the TLS handshake, the headers, the body) returns at once.
+    A socket timeout cannot do this: it bounds each read, and a server sending a byte just
+    within it keeps a read going for as long as it likes."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        # What the attempt waits for: "connecting" while a TLS pool opens its connection (nothing
+        # is sent before that ends), "headers", then "body" once the attempt has the headers.
+        self.stage = "headers"
+        self._cut_in: str | None = None  # the stage the deadline cut
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+
+    def __enter__(self) -> _Watchdog:
+        _attempt.watchdog = self
+        threading.Thread(target=self._watch, name="maytapi-deadline", daemon=True).start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _attempt.watchdog = None
+        with self._lock:
+            self._done.set()
+            for sock in self._sockets:
+                sock.close()
+
+    @property
+    def expired(self) -> bool:
+        # By the clock too: a socket timeout ending at the deadline may beat the watchdog's thread.
+        return self._cut_in is not None or time.monotonic() >= self.deadline
+
+    def watch(self, sock: socket.socket) -> None:
+        # A duplicate: it stays usable when TLS takes the socket over (the original is detached),
+        # and shutting it down shuts the connection down.
+        duplicate = socket.fromfd(sock.fileno(), sock.family, sock.type)
+        with self._lock:
+            self._sockets.append(duplicate)
+
+    def late(self, bound: float) -> _Unanswered | None:
+        """The attempt's error when it ran out of time, else None."""
+        if not self.expired:
+            return None
+        seconds = f"{round(bound, 2):g} s"
+        stage = self._cut_in or self.stage
+        if stage == "connecting":
+            return _Unanswered(
+                f"no connection within {seconds} (the TLS handshake did not finish)", sent=False
+            )
+        arriving = "the headers were" if stage == "headers" else "the body was"
+        return _Unanswered(f"no complete answer within {seconds} ({arriving} still arriving)", sent=True)
+
+    def _watch(self) -> None:
+        if self._done.wait(max(self.deadline - time.monotonic(), 0.0)):
+            return
+        # Again and again until the attempt is over: a connection still opening has no socket yet.
+        while True:
+            with self._lock:
+                if self._done.is_set():
+                    return
+                self._cut_in = self._cut_in or self.stage
+                for sock in self._sockets:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+            self._done.wait(0.05)
+
+
+_attempt = threading.local()  # the watchdog of the attempt this thread is making
+
+
+def _watchdog() -> _Watchdog | None:
+    return getattr(_attempt, "watchdog", None)
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """An adapter whose connection pools show each socket they use to the attempt's watchdog."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        _watch_pools(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        return _watch_pools(super().proxy_manager_for(proxy, **proxy_kwargs))
+
+
+def _watch_pools(manager: PoolManager) -> PoolManager:
+    manager.pool_classes_by_scheme = {
+        scheme: _watched_pool(pool) for scheme, pool in manager.pool_classes_by_scheme.items()
+    }
+    return manager
+
+
+class _WatchedPool(HTTPConnectionPool):
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        connection = super()._get_conn(timeout)
+        sock = getattr(connection, "sock", None)  # a connection kept open by the pool (new ones have none)
+        if sock is not None and (watchdog := _watchdog()) is not None:
+            watchdog.watch(sock)
+        return connection
+
+    def _validate_conn(self, conn: Any) -> None:
+        # Where a TLS pool opens a new connection, handshake included, before sending anything.
+        watchdog = _watchdog()
+        if watchdog is not None:
+            watchdog.stage = "connecting"
+        super()._validate_conn(conn)
+        if watchdog is not None:
+            watchdog.stage = "headers"
+
+
+class _WatchedConnection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        if (watchdog := _watchdog()) is not None:
+            watchdog.watch(sock)
+        return sock
+
+
+@cache
+def _watched_pool(pool: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
+    # Any pool class a manager uses (plain, TLS, SOCKS), its connection class watched too; each
+    # named as the class it extends, since urllib3's messages name them.
+    if issubclass(pool, _WatchedPool):
+        return pool
+    connection = pool.ConnectionCls
+    watched = type(connection.__name__, (_WatchedConnection, connection), {})
+    return type(pool.__name__, (_WatchedPool, pool), {"ConnectionCls": watched})
 
 
 @dataclass(frozen=True)
@@ -368,35 +511,34 @@ class _Parsed:
         return self.failure
 
 
-def _read(response: requests.Response, deadline: float, bound: float) -> bytes:
-    """The whole body, decoded, within the deadline and MAX_ANSWER_BYTES, whatever the server sends."""
+def _read(response: requests.Response, watchdog: _Watchdog) -> bytes:
+    """The whole body, decoded, within MAX_ANSWER_BYTES, until the watchdog's deadline: it wakes a
+    read that waits; one that never waits (data keeps coming) stops at the check between reads."""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
         return _TOO_LARGE
     content = bytearray()
-    while chunk := response.raw.read1(65536, decode_content=True):
+    while not watchdog.expired and (chunk := response.raw.read1(65536, decode_content=True)):
         content += chunk
         if len(content) > MAX_ANSWER_BYTES:
             return _TOO_LARGE
-        if time.monotonic() > deadline:
-            raise _Unanswered(
-                f"no complete answer within {bound:g} s (the body was still arriving)", sent=True
-            )
     return bytes(content)
 
 
 _TOO_LARGE = b"\0too large"  # a sentinel no JSON answer can be
 
 
-def _describe(exc: requests.RequestException) -> str:
+def _describe(exc: BaseException) -> str:
     # str(exc) names the URL and the cause, never the headers that carry the token.
     return f"{type(exc).__name__}: {exc}"
 
 
-def _sent(exc: requests.RequestException) -> bool:
-    """Whether the request may have reached the server: anything but a failed connection."""
+def _unanswered(exc: BaseException, stage: str) -> _Unanswered:
+    """The failure, and whether the request may have reached the server: not if the connection
+    (TCP or TLS) failed, since nothing is sent before it is open."""
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return not isinstance(reason, NewConnectionError)
+    opening = stage == "connecting" or isinstance(exc, requests.ConnectTimeout)
+    return _Unanswered(_describe(exc), sent=not opening and not isinstance(reason, NewConnectionError))
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
@@ -444,8 +586,9 @@ def _parse(operation: str, phone_id: str | None, answer: _Answer, token: str) ->
     except (ValueError, RecursionError):
         body = _NOT_JSON
     said = body.get("message") if isinstance(body, dict) else None
-    said = redact(said if isinstance(said, str) else jsonlib.dumps(said), token)[:300] if said else ""
-    message = (said or text.strip() or answer.reason or "no message")[:300]
+    said = shown(said if isinstance(said, str) else jsonlib.dumps(said), token, MAX_QUOTE) if said else ""
+    # The text is redacted already: cutting it first spares escaping a whole page.
+    message = said or shown(text.strip()[:MAX_QUOTE] or answer.reason or "no message", token, MAX_QUOTE)
     if 300 <= status < 400:
         return _Parsed(status, body, text, said, _redirect(operation, phone_id, answer))
     failed = status >= 400 or (isinstance(body, dict) and "success" in body and body["success"] is not True)

@@ -87,6 +87,8 @@ class TransportError(_CallError):
 
 
 REDACTED = "[redacted]"
+MAX_MESSAGE = 1000  # characters of an error's message or a log line quoting one, escapes included
+MAX_QUOTE = 300  # characters of a server's text (its message, or its body) an error quotes
 
 
 def redact(text: str, secret: str) -> str:
@@ -99,15 +101,32 @@ def redact(text: str, secret: str) -> str:
     return _forms(secret).sub(REDACTED, text) if secret else text
 
 
+def printable(text: str) -> str:
+    """`text` with every character that is not printable shown as its Python escape (`\\x1b`,
+    `\\n`, `\\u202e`): an ANSI sequence loses its ESC and prints as plain text, and a newline
+    or a carriage return cannot start a line of its own in a terminal or a log."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def shown(text: str, secret: str, limit: int = MAX_MESSAGE) -> str:
+    """Text from outside as an error or a log line shows it: `secret` redacted first (so that no
+    cut piece of it is left), then made printable, then cut to `limit` characters."""
+    text = printable(redact(text, secret))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def scrub(error: BaseException, secret: str) -> BaseException:
-    """The error with `secret` redacted from its args, its string attributes and its notes;
-    every error a call raises passes here, so no server echo can carry the token out."""
-    error.args = tuple(redact(a, secret) if isinstance(a, str) else a for a in error.args)
+    """The error with its args, string attributes and notes `shown`; every error a call raises
+    passes here, so no server echo carries the token out, nor a control character or an escape
+    sequence into a terminal or a log."""
+    error.args = tuple(shown(a, secret) if isinstance(a, str) else a for a in error.args)
     for name, value in list(vars(error).items()):
         if isinstance(value, str):
-            setattr(error, name, redact(value, secret))
+            setattr(error, name, shown(value, secret))
         elif name == "__notes__" and isinstance(value, list):
-            value[:] = [redact(str(note), secret) for note in value]
+            value[:] = [shown(str(note), secret) for note in value]
     return error
 
 

@@ -14,11 +14,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from devtools.emulator import ROOT, RunningEmulator
+from maytapi_pulumi._errors import printable
 
 TOKEN = f"tok-{uuid.uuid4().hex}"
 PRODUCT = str(uuid.uuid4())
@@ -613,6 +617,46 @@ def test_no_key_is_recorded_from_headers_query_path_or_body(emu: RunningEmulator
     assert first["key_sent"] is True
 
 
+# What a client may put in a request to forge a line of the log or drive its reader's terminal.
+FORGERIES = ["\n", "\r\n", "\x1b[31m", "\x1b[2J", "\x1b]8;;https://evil.example\x07", "\x00", "\x7f", "\x9b"]
+FORGERIES += ["\u202e", "\u2028", "\t", "|", "`", "<b>", "@admin", "\\x1b"]
+hostile_text = st.lists(st.one_of(st.sampled_from(FORGERIES), st.text(max_size=8)), max_size=8).map("".join)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=hostile_text)
+def test_what_a_client_sends_is_logged_printable(emu: RunningEmulator, text: str) -> None:
+    """The path, query, header values and body strings of a call are logged with every character
+    that is not printable escaped (`\\x1b`, `\\n`): one line each, with no escape sequence left."""
+    emu.reset()
+    # Header values cannot carry control characters (aiohttp refuses those requests: see below).
+    note = "\u202e" + "".join(c for c in text if c.isprintable() or ord(c) > 0x7F).strip()
+    requests.post(
+        f"{emu.api_url}/{quote(text, safe='')}/config",
+        params={"q": text, f"k{text}": "v"},
+        headers={"x-maytapi-key": TOKEN, "X-Note": note.encode()},
+        json={"webhook": text, f"k{text}": [text]},
+        timeout=10,
+    )
+    [call] = emu.calls()
+    strings = list(_strings(call))
+    assert all(s.isprintable() for s in strings), [s for s in strings if not s.isprintable()]
+    assert call["query"]["q"] == printable(text) and call["json"]["webhook"] == printable(text)
+    assert call["headers"]["X-Note"] == printable(note)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
 @pytest.mark.parametrize("alias", ["0012", "012"])
 def test_a_phone_id_with_leading_zeros_is_the_same_phone(emu: RunningEmulator, alias: str) -> None:
     body(api(emu, "POST", f"/{alias}/config", json={"webhook": "https://a.example"}))
@@ -630,6 +674,32 @@ def test_a_phone_id_that_is_not_ascii_digits_is_no_phone(emu: RunningEmulator, b
     with pytest.raises(RuntimeError, match="HTTP 400"):
         emu.reset([bad])
     assert [p["id"] for p in body(api(emu, "GET", "/listPhones"))] == [12, 13]
+
+
+def test_a_request_aiohttp_cannot_parse_is_logged_on_one_printable_line() -> None:
+    """aiohttp's own errors quote the bytes of the request (which never reaches the call log):
+    on stderr each is one printable line, whatever control characters the request carried."""
+    command = [sys.executable, "-m", "maytapi_pulumi.emulator", "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    assert process.stdout is not None
+    port = int(process.stdout.readline().split(":")[3].split("/")[0])
+    bad = [
+        b"GET /api/x/config HTTP/1.1\r\nHost: x\r\nX-Note: \x1b[31mred\r\n\r\n",
+        b"GET /api/\x1b[2J\rforged: HTTP/1.1\r\n\r\n",
+    ]
+    for request in bad:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(request)
+            head = sock.recv(1000)
+            assert head.startswith(b"HTTP/1.0 400 Bad Request") and b"Content-Type: text/plain" in head
+    process.terminate()
+    _, stderr = process.communicate(timeout=10)
+    lines = stderr.splitlines()
+    assert len(lines) == len(bad), stderr
+    assert all(
+        line.startswith("Error handling request from 127.0.0.1: ") and line.isprintable() for line in lines
+    )
+    assert "\\x1b[31mred" in lines[0] and "\\x1b[2J" in lines[1]
 
 
 def test_the_phones_flag_canonicalises_or_refuses() -> None:

@@ -23,6 +23,9 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
+from hypothesis import HealthCheck, event, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from devtools.stack import Project
@@ -35,11 +38,13 @@ from maytapi_pulumi import (
     Settings,
     TransportError,
 )
-from maytapi_pulumi._errors import redact
-from tests.conftest import TOKEN
+from maytapi_pulumi._client import _retry_after
+from maytapi_pulumi._errors import MAX_MESSAGE, MAX_QUOTE, printable, redact, shown
+from tests.conftest import TOKEN, Family
 
 PRODUCT = "00000000-0000-4000-8000-0000000000aa"
 HOOK = "https://hooks.example.com/maytapi"
+SLACK = 0.5  # seconds past a deadline a call may take to unwind (a loaded machine, thread wake-ups)
 Responder = Callable[["Handler"], None]
 
 
@@ -332,6 +337,77 @@ def test_redact_leaves_text_without_the_token_alone() -> None:
     assert redact(text, TOKEN) == text
 
 
+# What a server may put in its message to forge a line, drive a terminal or pass for markup.
+FORGERIES = [
+    "\n",
+    "\r\n",
+    "\r",
+    "\x1b[31m",
+    "\x1b[2J\x1b[H",
+    "\x1b]8;;https://evil.example\x07link\x1b]8;;\x07",
+]
+FORGERIES += ["\x00", "\x07", "\x08", "\x7f", "\x9b31m", "\u202e", "\u2028", "\ufeff", "\t", "\\x1b", "|"]
+FORGERIES += [
+    "| 4103 | nothing | nothing |",
+    "```",
+    "`x`",
+    "<img src=x onerror=alert(1)>",
+    "<!-- -->",
+    "&amp;",
+]
+FORGERIES += ["@admin", "#123", "\nerror: forged line", *TOKEN_FORMS.values()]
+plain_text = st.text(st.characters(categories=["L", "N", "P", "S"], include_characters=" "), max_size=40)
+server_text = st.one_of(
+    plain_text,
+    st.lists(st.one_of(st.sampled_from(FORGERIES), st.text(max_size=20), plain_text), max_size=12).map(
+        "".join
+    ),
+)
+
+
+@examples(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=server_text, shape=st.sampled_from(["json-500", "json-success-false", "plain-500", "json-503"]))
+def test_a_server_message_is_shown_on_one_printable_capped_line_without_the_token(
+    api: Hostile, caplog: pytest.LogCaptureFixture, text: str, shape: str
+) -> None:
+    """Whatever a server says, the error shows it printable (control characters and ANSI escapes
+    as `\x1b`-style escapes, so one line that cannot drive a terminal), at most MAX_QUOTE
+    characters of it in a message of at most MAX_MESSAGE, the token redacted; the retry log
+    line quoting it too. Printable text comes through unchanged."""
+    api.scripts, api.requests = [], []
+    caplog.clear()
+    status = {"json-500": 500, "json-success-false": 200, "plain-500": 500, "json-503": 503}[shape]
+    if shape == "plain-500":
+        api.on("/12/config", answer(status, text.encode(), {"Content-Type": "text/plain"}))
+    else:
+        api.on("/12/config", answer(status, {"success": False, "message": text}))
+    with client_of(api, retries=1) as client:
+        error = raised(lambda: client.get_config(12), ApiError)
+    said = str(error)
+    assert said.isprintable() and len(said) <= MAX_MESSAGE, said
+    assert error.server_message.isprintable() and len(error.server_message) <= MAX_QUOTE
+    logged = [record.getMessage() for record in caplog.records]
+    assert all(line.isprintable() and redact(line, TOKEN) == line for line in logged)
+    quoted = text if shape != "plain-500" else text.strip()
+    if quoted and quoted.isprintable() and len(quoted) <= MAX_QUOTE and redact(quoted, TOKEN) == quoted:
+        assert error.server_message == quoted
+        event("quoted unchanged")
+    else:
+        event("escaped, cut or redacted")
+
+
+def test_printable_escapes_what_a_terminal_acts_on_and_leaves_the_rest() -> None:
+    text = "a\nb\r\x1b[31mred\x00\x7f\x9b\u202e\u2028\t|`<b>@x#1 é 漢 \\x1b"
+    assert printable(text) == "a\\nb\\r\\x1b[31mred\\x00\\x7f\\x9b\\u202e\\u2028\\t|`<b>@x#1 é 漢 \\x1b"
+    assert printable(printable(text)) == printable(text)
+
+
+def test_shown_redacts_before_cutting_so_no_piece_of_the_token_is_left() -> None:
+    text = "x" * (MAX_QUOTE - 5) + TOKEN
+    assert shown(text, TOKEN, MAX_QUOTE) == "x" * (MAX_QUOTE - 5) + "[red…"
+    assert len(shown("\x1b" * 400, TOKEN, MAX_QUOTE)) == MAX_QUOTE
+
+
 # -- 3. strict answers ---------------------------------------------------------------------------
 
 
@@ -442,6 +518,267 @@ def test_a_trickling_body_fails_at_the_deadline(api: Hostile) -> None:
     assert took < 2.5 and len(api.requests) == 1
 
 
+class Raw:
+    """A TCP server on 127.0.0.1 that plays `script` on each connection, in a thread of its own:
+    for the shapes an HTTP server library will not send (a status line a byte at a time, a chunk
+    size line that never ends, silence in the middle of a TLS handshake)."""
+
+    def __init__(self, script: Callable[[socket.socket], None], scheme: str = "http") -> None:
+        self.script = script
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"{scheme}://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self.listener.accept()
+                self.connections += 1
+                threading.Thread(target=self._play, args=(connection,), daemon=True).start()
+
+    def _play(self, connection: socket.socket) -> None:
+        with connection, contextlib.suppress(OSError):
+            self.script(connection)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def raw() -> Iterator[Callable[..., Raw]]:
+    servers: list[Raw] = []
+
+    def start(script: Callable[[socket.socket], None], scheme: str = "http") -> Raw:
+        servers.append(Raw(script, scheme))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def read_request(connection: socket.socket) -> None:
+    """Up to the end of the request's headers (the calls these tests make send no body, or a small one)."""
+    received = b""
+    while b"\r\n\r\n" not in received and (part := connection.recv(65536)):
+        received += part
+
+
+def wait_for_the_client(connection: socket.socket, longest: float = 30.0) -> None:
+    """Say nothing until the client closes the connection (or `longest` passes)."""
+    connection.settimeout(longest)
+    with contextlib.suppress(OSError):
+        while connection.recv(65536):
+            pass
+
+
+def sending(
+    head: bytes, pieces: list[bytes], every: float, *, then_wait: bool = False
+) -> Callable[..., None]:
+    """Read the request, send `head` at once, then each piece `every` seconds (then wait for the client)."""
+
+    def script(connection: socket.socket) -> None:
+        read_request(connection)
+        connection.sendall(head)
+        for piece in pieces:
+            time.sleep(every)
+            connection.sendall(piece)
+        if then_wait:
+            wait_for_the_client(connection)
+
+    return script
+
+
+def one_by_one(data: bytes) -> list[bytes]:
+    return [data[i : i + 1] for i in range(len(data))]
+
+
+OK_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+CONFIG = json.dumps({"success": True, "status": {"webhook": HOOK, "ack_delivery": True}}).encode()
+# Each shape of a server that keeps an attempt going; none of its reads waits as long as the read timeout.
+CHUNKED = OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n"
+HEADERS = "no complete answer within 1.5 s (the headers were still arriving)"
+BODY = "no complete answer within 1.5 s (the body was still arriving)"
+# Each shape of a server that keeps an attempt going, with what the user is told (the bound is
+# 1.5 s, the read timeout 1 s): the slow ones never wait as long as the read timeout.
+SHAPES: dict[str, tuple[Callable[..., None], str]] = {
+    "status line and headers a byte at a time": (
+        sending(b"", one_by_one(OK_HEAD + b"X-Pad: " + b"a" * 200), 0.1),
+        HEADERS,
+    ),
+    "a header line that never ends": (sending(OK_HEAD + b"X-Pad: ", [b"a"] * 200, 0.1), HEADERS),
+    "body with a Content-Length, a byte at a time": (
+        sending(OK_HEAD + b"Content-Length: 200\r\n\r\n", [b" "] * 200, 0.1),
+        BODY,
+    ),
+    "chunked body, a chunk at a time": (sending(CHUNKED, [b"1\r\n \r\n"] * 200, 0.1), BODY),
+    "chunked body, its framing a byte at a time": (
+        sending(CHUNKED, one_by_one(b"1\r\n \r\n" * 40), 0.1),
+        BODY,
+    ),
+    "chunked body, a chunk size line that never ends": (sending(CHUNKED, [b"0"] * 200, 0.1), BODY),
+    "chunked body, one chunk that never ends": (sending(CHUNKED + b"fffff\r\n", [b" "] * 200, 0.1), BODY),
+    "body without a length that never ends": (
+        sending(OK_HEAD + b"Connection: close\r\n\r\n", [b" " * 10] * 400, 0.05),
+        BODY,
+    ),
+    "no answer at all": (lambda c: (read_request(c), wait_for_the_client(c)), "Read timed out"),
+    "headers, then nothing": (
+        sending(OK_HEAD + b"Content-Length: 10\r\n\r\n", [], 0, then_wait=True),
+        "Read timed out",
+    ),
+    "chunked headers, then nothing": (sending(CHUNKED, [], 0, then_wait=True), "Read timed out"),
+}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_every_shape_ends_within_the_attempt_bound(raw: Callable[..., Raw], shape: str) -> None:
+    script, said = SHAPES[shape]
+    server = raw(script)
+    settings = Settings(PRODUCT, SecretStr(TOKEN), f"{server.url}/api")
+    started = time.monotonic()
+    with MaytapiClient(settings, connect_timeout=0.5, read_timeout=1.0, retries=0) as client:
+        error = raised(lambda: client.get_config(12), TransportError)
+    took = time.monotonic() - started
+    print(f"\n{shape}: failed after {took:.2f} s (bound 1.5 s)")
+    assert str(error).startswith("Maytapi get config on phone 12 failed: ") and said in str(error), str(error)
+    assert took < 1.5 + SLACK and server.connections == 1
+
+
+@pytest.mark.parametrize(
+    "shape", ["status line and headers a byte at a time", "chunked body, its framing a byte at a time"]
+)
+def test_a_slow_shape_retried_ends_within_the_call_bound(raw: Callable[..., Raw], shape: str) -> None:
+    server = raw(SHAPES[shape][0])
+    settings = Settings(PRODUCT, SecretStr(TOKEN), f"{server.url}/api")
+    started = time.monotonic()
+    with MaytapiClient(
+        settings, connect_timeout=0.2, read_timeout=0.8, retries=9, backoff_factor=0.05, call_timeout=2.5
+    ) as client:
+        error = raised(lambda: client.get_config(12), TransportError)
+    took = time.monotonic() - started
+    print(f"\n{shape}, retried: failed after {took:.2f} s, {server.connections} attempts (call bound 2.5 s)")
+    assert " still arriving) (gave up after " in str(error)
+    assert "the next attempt would pass the call's time bound of 2.5 s" in str(error)
+    assert took < 2.5 + SLACK and server.connections >= 2
+
+
+def tls_trickle(connection: socket.socket) -> None:
+    """A TLS record header announcing 16 KiB of handshake, then its bytes one at a time."""
+    connection.recv(65536)
+    connection.sendall(b"\x16\x03\x03\x40\x00")
+    for _ in range(200):
+        time.sleep(0.1)
+        connection.sendall(b"\x00")
+
+
+@pytest.mark.parametrize(
+    ("connect_timeout", "retries", "script", "said"),
+    [
+        (0.5, 0, wait_for_the_client, "Read timed out"),  # the connect timeout ends the handshake
+        (0.5, 2, wait_for_the_client, "(the TLS handshake did not finish) (gave up after"),
+        (5.0, 2, wait_for_the_client, "no connection within 1.5 s (the TLS handshake did not finish)"),
+        (5.0, 2, tls_trickle, "no connection within 1.5 s (the TLS handshake did not finish)"),
+    ],
+    ids=["silent-connect-timeout", "silent-connect-timeout-retried", "silent-deadline", "trickled-deadline"],
+)
+def test_a_tls_handshake_that_stalls_ends_within_the_deadline(
+    raw: Callable[..., Raw], connect_timeout: float, retries: int, script: Callable[..., None], said: str
+) -> None:
+    server = raw(script, scheme="https")
+    settings = Settings(PRODUCT, SecretStr(TOKEN), f"{server.url}/api")
+    started = time.monotonic()
+    with MaytapiClient(
+        settings,
+        connect_timeout=connect_timeout,
+        read_timeout=1.0,
+        retries=retries,
+        backoff_factor=0.01,
+        call_timeout=1.5,
+    ) as client:
+        error = raised(lambda: client.redeploy(12), TransportError)
+    took = time.monotonic() - started
+    print(
+        f"\nTLS handshake {script.__name__}, connect timeout {connect_timeout:g} s: "
+        f"failed after {took:.2f} s, {server.connections} attempt(s)"
+    )
+    assert str(error).startswith("Maytapi redeploy on phone 12 failed: ") and said in str(error)
+    # The handshake never finished, so no request went out: the action did not happen, and it
+    # is retried while the call has time (when the connect timeout ends an attempt early).
+    assert error.may_have_happened is False, str(error)
+    assert server.connections >= 2 if retries and connect_timeout < 1.5 else server.connections == 1
+    assert took < 1.5 + SLACK
+
+
+def framed(body: bytes, framing: str, chunk: int) -> tuple[bytes, bytes]:
+    """The end of the head and the body as sent with a length, in chunks, or until the close."""
+    if framing == "length":
+        return b"Content-Length: %d\r\n\r\n" % len(body), body
+    if framing == "chunked":
+        chunks = [body[i : i + chunk] for i in range(0, len(body), chunk)]
+        return b"Transfer-Encoding: chunked\r\n\r\n", b"".join(
+            b"%x\r\n%s\r\n" % (len(c), c) for c in chunks
+        ) + (b"0\r\n\r\n")
+    return b"Connection: close\r\n\r\n", body
+
+
+@examples(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    slow=st.sampled_from(["headers", "body"]),
+    framing=st.sampled_from(["length", "chunked", "close"]),
+    piece=st.integers(1, 64),
+    every=st.floats(0.01, 0.3),
+    padding=st.integers(0, 400),
+    read_timeout=st.floats(0.2, 0.8),
+    call_timeout=st.floats(0.3, 1.0),
+    retries=st.integers(0, 2),
+)
+def test_no_server_pace_keeps_a_call_past_its_bound(
+    slow: str,
+    framing: str,
+    piece: int,
+    every: float,
+    padding: int,
+    read_timeout: float,
+    call_timeout: float,
+    retries: int,
+) -> None:
+    """Whatever the pace and shape of an answer, a call ends within call_timeout (and one attempt
+    within connect_timeout + read_timeout); an answer that comes in good time is read."""
+    if slow == "headers":
+        ending, body = framed(CONFIG, framing, piece)
+        head, rest = b"", OK_HEAD + b"X-Pad: " + b"a" * padding + b"\r\n" + ending + body
+    else:
+        ending, body = framed(CONFIG + b" " * padding, framing, piece)
+        head, rest = OK_HEAD + ending, body
+    pieces = [rest[i : i + piece] for i in range(0, len(rest), piece)]
+    server = Raw(sending(head, pieces, every))
+    settings = Settings(PRODUCT, SecretStr(TOKEN), f"{server.url}/api")
+    client = MaytapiClient(
+        settings, connect_timeout=0.2, read_timeout=read_timeout, retries=retries, call_timeout=call_timeout
+    )
+    bound = min(call_timeout, client.attempt_timeout) if retries == 0 else call_timeout
+    started = time.monotonic()
+    try:
+        config = client.get_config(12)
+        event("read in time")
+    except TransportError as exc:
+        config, error = None, exc
+        event("cut at the deadline" if "within" in str(exc) else "a read timed out")
+    finally:
+        took = time.monotonic() - started
+        client.close()
+        server.close()
+    assert took <= bound + SLACK, f"{took:.2f} s past a bound of {bound:.2f} s"
+    if config is not None:
+        assert config.webhook == HOOK
+    elif every * len(pieces) < min(bound, read_timeout) / 4:
+        raise AssertionError(f"an answer sent in {every * len(pieces):.2f} s was not read: {error}")
+    else:
+        assert redact(str(error), TOKEN) == str(error)
+
+
 def test_a_trickling_action_answer_may_have_happened_and_is_not_repeated(api: Hostile) -> None:
     api.on("/12/redeploy", trickle(every=0.3, count=200))
     with client_of(api, connect_timeout=0.5, read_timeout=1.0) as client:
@@ -463,6 +800,23 @@ def test_an_answer_over_one_mib_is_refused_without_reading_it_whole(api: Hostile
         == "Maytapi list phones failed: HTTP 200: the answer is larger than 1 MiB; stopped reading it"
     )
     assert len(api.requests) == 1 and took < 2
+
+
+def test_the_default_bounds_are_the_figures_the_docs_give(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = MaytapiClient(Settings(PRODUCT, SecretStr(TOKEN)))
+    bounds = (client.connect_timeout, client.read_timeout, client.attempt_timeout, client.call_timeout)
+    assert bounds == (5.0, 30.0, 35.0, 120.0) and client.retries == 9
+    waits = {}
+    for jitter in (0.5, 1.0):
+        monkeypatch.setattr("maytapi_pulumi._client.random.uniform", lambda low, high, j=jitter: j)
+        waits[jitter] = [client._backoff(attempt) for attempt in range(1, client.retries + 1)]
+    assert waits[1.0] == [0.5, 1, 2, 4, 8, 8, 8, 8, 8]
+    assert (sum(waits[0.5]), sum(waits[1.0])) == (23.75, 47.5)
+    assert (
+        _retry_after({"Retry-After": "3600"})
+        == _retry_after({"Retry-After": "Fri, 01 Jan 2100 00:00:00 GMT"})
+        == 60
+    )
 
 
 def test_an_unreadable_retry_after_is_absent_and_the_call_is_retried(api: Hostile) -> None:
@@ -563,6 +917,29 @@ def test_hostile_answers_fail_the_up_with_clear_errors_and_no_token(
     # One request per resource (none is retried), and none to where the redirect pointed.
     assert sorted(path.split("/")[3] for _, path in api.requests) == ["21", "22", "23", "24"]
     assert elsewhere.requests == []
+
+
+HOSTILE_MESSAGE = f"\x1b[2J\x1b[31mred\x1b[0m\nerror: forged line | <b>x</b> @admin key={TOKEN} " + "y" * 500
+
+
+def test_a_hostile_server_message_reaches_pulumi_up_printable_capped_and_without_the_token(
+    make_project: Callable[..., Project], api: Hostile, family: Family
+) -> None:
+    api.on("/31/config", answer(500, {"success": False, "message": HOSTILE_MESSAGE}))
+    program = family.imports("PhoneConfig") + (
+        'PhoneConfig("hostile", phone_id="31", webhook="https://hooks.example.com/a")\n'
+    )
+    project = make_project(program, config={"maytapi:baseUrl": f"{api.url}/api"})
+
+    up = project.cli("up", "--yes", check=False)
+
+    output = up.output
+    assert up.returncode != 0
+    shown = "\\x1b[2J\\x1b[31mred\\x1b[0m\\nerror: forged line | <b>x</b> @admin key=[redacted] yyy"
+    assert f"Maytapi set config on phone 31 failed: HTTP 500: {shown}" in output, output
+    assert "\x1b" not in output and "y" * MAX_QUOTE not in output
+    assert not any(line.lstrip().startswith("error: forged line") for line in output.splitlines())
+    assert redact(output, TOKEN) == output
 
 
 def test_an_echo_in_a_retried_answer_is_neither_logged_nor_raised(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from .._errors import printable
 from . import _statefile
 from ._app import STATE, create_app
 from ._state import DEFAULT_PHONES, DEFAULT_PRODUCT_ID, DEFAULT_TOKEN, canonical_phone_ids
@@ -65,6 +67,25 @@ def _persist(app: web.Application, path: Path) -> None:
     app.on_shutdown.append(on_shutdown)
 
 
+class _OneLine(logging.Formatter):
+    """A record as one printable line: aiohttp's errors quote what a client sent (a request it
+    could not parse), which must not start a line of its own nor drive the terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            line += f": {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+        return printable(line)
+
+
+def _log_to_stderr() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine())
+    aiohttp_log = logging.getLogger("aiohttp")
+    aiohttp_log.addHandler(handler)
+    aiohttp_log.propagate = False
+
+
 async def _serve(args: argparse.Namespace) -> None:
     app = create_app(
         product_id=args.product_id,
@@ -95,6 +116,7 @@ async def _serve(args: argparse.Namespace) -> None:
 
 def main() -> int:
     args = _parser().parse_args()
+    _log_to_stderr()
     asyncio.run(_serve(args))
     return 0
 

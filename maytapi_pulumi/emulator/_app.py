@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from .._errors import REDACTED, redact
+from .._errors import REDACTED, printable, redact
 from ._state import (
     DEFAULT_PHONES,
     DEFAULT_PRODUCT_ID,
@@ -72,14 +72,16 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _unkeyed(value: Any, token: str) -> Any:
-    """A value for the call log: the emulator's token redacted wherever it appears."""
+def _logged(value: Any, token: str) -> Any:
+    """A value for the call log: the emulator's token redacted wherever it appears, and every
+    string printable, so that what a client sends cannot forge a line (a newline) or drive the
+    terminal (an ANSI escape) of whoever reads the log."""
     if isinstance(value, str):
-        return redact(value, token)
+        return printable(redact(value, token))
     if isinstance(value, dict):
-        return {_unkeyed(k, token): _unkeyed(v, token) for k, v in value.items()}
+        return {_logged(k, token): _logged(v, token) for k, v in value.items()}
     if isinstance(value, list):
-        return [_unkeyed(v, token) for v in value]
+        return [_logged(v, token) for v in value]
     return value
 
 
@@ -91,17 +93,17 @@ async def _api_middleware(request: web.Request, handler: Handler) -> web.StreamR
     token = state.settings.token
     call = state.record(
         method=request.method,
-        path=_unkeyed(request.path, token),
-        query={
-            k: REDACTED if k.lower() in KEY_NAMES else _unkeyed(v, token) for k, v in request.query.items()
-        },
+        path=_logged(request.path, token),
+        query=_logged(
+            {k: REDACTED if k.lower() in KEY_NAMES else v for k, v in request.query.items()}, token
+        ),
         json=None,
-        headers={k: _unkeyed(v, token) for k, v in request.headers.items() if k.lower() not in KEY_NAMES},
+        headers=_logged({k: v for k, v in request.headers.items() if k.lower() not in KEY_NAMES}, token),
         key_sent=KEY_HEADER in request.headers,
     )
     # Each way a request can go wrong still ends in the log, with the status it was answered.
     try:
-        call["json"] = _unkeyed(_json_or_none(await request.read()), token)
+        call["json"] = _logged(_json_or_none(await request.read()), token)
     except web.HTTPRequestEntityTooLarge:
         call["status"], call["error"] = 413, "body too large"
         return _failure(413, f"Request body larger than {MAX_BODY >> 20} MiB")
