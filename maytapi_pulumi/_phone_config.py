@@ -12,7 +12,8 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from ._core import phone_config as rules
 from ._core.hands import Declarations
 from ._errors import InvalidInputError
-from ._provider import MaytapiProvider, deployment_claims, from_sdk, resource_props, warn
+from ._plugin import deployment_claims, warn
+from ._provider import MaytapiProvider, from_sdk, resource_props
 
 
 @dataclass

@@ -21,7 +21,7 @@ from .._core import action, common, phone_config
 from .._core.common import UNKNOWN, Diff, Failure, Props
 from .._core.properties import FACTORY_RESET, LOGOUT, PHONE_CONFIG, REDEPLOY, Kind
 from .._errors import MaytapiError
-from .._provider import deployment_claims, warn
+from .._plugin import deployment_claims, warn
 from .._settings import SOURCES, Settings
 from .schema import camel, in_camel_case, schema, snake, token
 
