@@ -7,6 +7,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import threading
+import time
 
 import grpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
@@ -31,3 +33,16 @@ def warn(message: str) -> None:
         engine_pb2_grpc.EngineStub(channel).Log(
             engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message), timeout=10
         )
+
+
+def exit_with_engine(poll: float = 0.5) -> None:
+    """End this process once the engine is gone without a word (SIGKILL): the process is then
+    reparented. Otherwise the engine stops its plugins itself, with SIGINT."""
+    engine = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == engine:
+            time.sleep(poll)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="engine-watch").start()

@@ -7,6 +7,7 @@ import ast
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -309,3 +310,26 @@ def test_keywords_beside_an_args_object_are_merged_into_it() -> None:
         "ack_delivery": True,
         "webhok": "x",
     }
+
+
+def test_a_plugin_exits_once_its_engine_is_killed() -> None:
+    # The engine, here a Python process, starts the plugin and is killed (SIGKILL, as a lost
+    # CI runner): the plugin, reparented, ends on its own instead of serving no one forever.
+    plugin = (
+        "import time; from maytapi_pulumi._plugin import exit_with_engine; "
+        "exit_with_engine(poll=0.05); print('serving', flush=True); time.sleep(60)"
+    )
+    engine = (
+        "import os, signal, subprocess, sys; "
+        f"child = subprocess.Popen([sys.executable, '-c', {plugin!r}], stdout=subprocess.PIPE, "
+        "stderr=subprocess.DEVNULL); child.stdout.readline(); "
+        "print(child.pid, flush=True); os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", engine], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    pid = int(done.stdout)
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]:
+        assert time.monotonic() < deadline, "the plugin outlived its engine"
+        time.sleep(0.1)
