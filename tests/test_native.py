@@ -74,6 +74,23 @@ def test_a_resource_under_components_is_checked_as_its_own_type() -> None:
     assert to_wire({"phoneId": "12"}).items() <= dict(response.inputs).items()
 
 
+def test_a_second_phone_config_of_one_phone_is_refused_by_check_naming_both() -> None:
+    provider = MaytapiProvider()
+
+    def declare(name: str, phone_id: object) -> list[tuple[str, str]]:
+        urn = f"urn:pulumi:dev::maytapi-test::acme:index:Line$maytapi:index:PhoneConfig::{name}"
+        response = asyncio.run(provider.check(p.CheckRequest(urn, {}, to_wire({"phoneId": phone_id}), b"")))
+        return [(f.property, f.reason) for f in response.failures or []]
+
+    assert declare("a::b", "12") == []
+    assert declare("a::b", 12) == []  # the same resource again (the up's Check after its preview's)
+    assert declare("c", "13") == declare("d", "not a phone")[1:] == []  # a bad id is the input check's
+    [(prop, reason)] = declare("c2", "12")
+    assert (
+        prop == "phoneId" and "phone 12 is declared by both PhoneConfig 'a::b' and PhoneConfig 'c2'" in reason
+    )
+
+
 def check(kind: str, props: Mapping[str, object]) -> list[tuple[str, str]]:
     """The plugin's answer to the engine's Check of `props` (named as a program writes them)."""
     request = p.CheckRequest(

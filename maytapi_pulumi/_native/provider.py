@@ -19,8 +19,9 @@ from pulumi.runtime.rpc import UNKNOWN as WIRE_UNKNOWN
 from .._client import Action, MaytapiClient
 from .._core import action, common, phone_config
 from .._core.common import UNKNOWN, Diff, Failure, Props
+from .._core.hands import Declarations
 from .._core.properties import FACTORY_RESET, LOGOUT, PHONE_CONFIG, REDEPLOY, Kind
-from .._errors import MaytapiError
+from .._errors import InvalidInputError, MaytapiError
 from .._plugin import deployment_claims, warn
 from .._settings import SOURCES, Settings
 from .schema import camel, in_camel_case, schema, snake, token
@@ -45,6 +46,11 @@ def type_of(urn: str) -> str:
     a `$`, and the name, everything after the third `::`, may itself hold `::`. The SDK's
     `request.type` is the qualified type, so a resource under a component would not be known."""
     return urn.split("::", 3)[2].rsplit("$", 1)[-1]
+
+
+def name_of(urn: str) -> str:
+    """A resource's name (Go's `URN.Name()`): everything after the third `::`."""
+    return urn.split("::", 3)[3]
 
 
 def from_wire(props: Mapping[str, PropertyValue]) -> tuple[Props, set[str]]:
@@ -122,6 +128,8 @@ class MaytapiProvider(p.Provider):
     def __init__(self) -> None:
         self._config: dict[str, str] = {}
         self._pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="maytapi")
+        # The process serves one product for one deployment: its PhoneConfigs' phones.
+        self._declarations = Declarations()
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         """A blocking client call, off the event loop, so other resources progress meanwhile."""
@@ -155,6 +163,7 @@ class MaytapiProvider(p.Provider):
         kind = type_of(request.urn)
         if kind == _PHONE_CONFIG:
             inputs, failures = phone_config.check(news)
+            failures += self._declare(inputs.get("phone_id"), request.urn)
         else:
             inputs, failures = action.check(self._action(kind), news, os.environ)
         return p.CheckResponse(to_wire(inputs, secrets), _failures(failures, typed))
@@ -224,6 +233,16 @@ class MaytapiProvider(p.Provider):
             props, _ = from_wire(request.properties)
             await self._run(partial(phone_config.delete, claims=deployment_claims()), self._client(), props)
         # An action cannot be undone: forgetting it makes no call.
+
+    def _declare(self, phone_id: Any, urn: str) -> list[Failure]:
+        """A second PhoneConfig of a phone in one deployment is refused, as the dynamic
+        resources refuse it in the program: a native provider sees no program, so each Check
+        records its resource's phone (unknown ones once known, at the up's Check)."""
+        try:
+            self._declarations.declare(phone_id, f"PhoneConfig {name_of(urn)!r}")
+        except InvalidInputError as exc:
+            return [Failure(exc.field, f"{exc.problem}; {exc.fix}")]
+        return []
 
     @staticmethod
     def _action(type_: str) -> Action:
