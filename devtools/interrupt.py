@@ -109,7 +109,9 @@ def phone_of(urn: str) -> str:
 
 
 ACTION_TYPES = tuple(
-    f"pulumi-python:dynamic/maytapi:{kind}" for kind in ("Redeploy", "FactoryReset", "Logout")
+    f"{family}{kind}"
+    for family in ("pulumi-python:dynamic/maytapi:", "maytapi:index:")
+    for kind in ("Redeploy", "FactoryReset", "Logout")
 )
 
 

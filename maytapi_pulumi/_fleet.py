@@ -11,7 +11,8 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from ._core import fleet as rules
-from ._provider import MaytapiProvider, declare, deployment_claims, from_sdk, resource_props, warn
+from ._plugin import deployment_claims, warn
+from ._provider import MaytapiProvider, declare, from_sdk, resource_props
 
 
 class FleetPhone(TypedDict, total=False):

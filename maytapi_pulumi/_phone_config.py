@@ -9,7 +9,8 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from ._core import phone_config as rules
-from ._provider import MaytapiProvider, declare, deployment_claims, from_sdk, resource_props, warn
+from ._plugin import deployment_claims, warn
+from ._provider import MaytapiProvider, declare, from_sdk, resource_props
 
 
 @dataclass

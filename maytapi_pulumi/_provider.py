@@ -7,7 +7,6 @@ credentials and no client; both are built in the provider process, from `configu
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import traceback
@@ -16,43 +15,21 @@ import weakref
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, TypeVar
 
-import grpc
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN as SDK_UNKNOWN
 
 from ._client import MaytapiClient
 from ._core import common
 from ._core.common import UNKNOWN, Failure, Props
-from ._core.hands import Claims, Declarations
+from ._core.hands import Declarations
 from ._errors import InvalidInputError, MaytapiError
 from ._settings import SOURCES, Settings
 
 T = TypeVar("T")
 
 PROVIDER_KEY = "__provider"
-
-
-def _engine_address() -> str:
-    # The engine starts each plugin with its own gRPC address as the first argument.
-    return sys.argv[1] if len(sys.argv) > 1 else ""
-
-
-@functools.cache
-def deployment_claims() -> Claims:
-    """The claims of this deployment: the provider process is a child of the engine."""
-    return Claims.of_engine(os.getppid(), _engine_address())
-
-
-def warn(message: str) -> None:
-    """Show a warning in the user's `pulumi` output. A dynamic provider has no logger, so it goes
-    to the engine's Log service."""
-    with grpc.insecure_channel(_engine_address()) as channel:
-        engine_pb2_grpc.EngineStub(channel).Log(
-            engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message), timeout=10
-        )
 
 
 class _HostTraceback(types.ModuleType):

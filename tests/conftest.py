@@ -18,33 +18,59 @@ from pulumi.dynamic import ResourceProvider
 
 from devtools.emulator import RunningEmulator
 from devtools.stack import CliRun, Project
+from maytapi_pulumi._native.schema import camel
 
 TOKEN = "tok-SECRET-4f1c9e-do-not-leak"
 
 
 @dataclass(frozen=True)
 class Family:
-    """One of the two families a user program can be written on: the dynamic resources
-    (`maytapi_pulumi`) or the native provider through its generated Python SDK (`pulumi_maytapi`).
-    Their classes share names and arguments, so one program text serves both."""
+    """One of the ways a user program can be written: on the dynamic resources
+    (`maytapi_pulumi`), on the native provider through its generated Python SDK
+    (`pulumi_maytapi`), or on the native provider in YAML (no SDK). The two Python families'
+    classes share names and arguments, so one program text serves both."""
 
     name: str
     module: str
     type_prefix: str
+    language: str = "python"
 
     def imports(self, *names: str) -> str:
         return f"from {self.module} import {', '.join(names)}\n"
 
+    def __str__(self) -> str:
+        return self.name
+
     def type_token(self, kind: str) -> str:
         return f"{self.type_prefix}{kind}"
+
+    @property
+    def native(self) -> bool:
+        return self is not DYNAMIC
+
+    def prop(self, name: str) -> str:
+        """A property as the state and `preview --diff` name it: the native provider's
+        schema spells it in camelCase; a dynamic resource keeps the Python name."""
+        return camel(name) if self.native else name
+
+    def write(self, project: Project, source: str) -> None:
+        """The project's program from now on: Python's __main__.py, or YAML's Pulumi.yaml."""
+        if self.language == "yaml":
+            (project.directory / "Pulumi.yaml").write_text(source)
+        else:
+            project.write_program(source)
 
 
 DYNAMIC = Family("dynamic", "maytapi_pulumi", "pulumi-python:dynamic/maytapi:")
 NATIVE = Family("native", "pulumi_maytapi", "maytapi:index:")
 FAMILIES = (DYNAMIC, NATIVE)
+YAML = Family("yaml", "", "maytapi:index:", language="yaml")
+WITH_YAML = (DYNAMIC, NATIVE, YAML)
+"""For `@pytest.mark.parametrize("family", WITH_YAML, ids=str)` where the program is plain
+declarations that YAML can write."""
 
 
-@pytest.fixture(params=FAMILIES, ids=lambda f: f.name)
+@pytest.fixture(params=FAMILIES, ids=str)
 def family(request: pytest.FixtureRequest) -> Family:
     """Each user-program test runs once per family."""
     family: Family = request.param
@@ -94,20 +120,25 @@ def make_project(tmp_path: Path, emu: RunningEmulator) -> Callable[..., Project]
         config: Mapping[str, str] | None = None,
         secrets: Mapping[str, str] | None = None,
         settings: bool = True,
+        family: Family = DYNAMIC,
     ) -> Project:
+        """`family` says the program's language: a YAML program replaces Pulumi.yaml."""
         base: dict[str, Any] = {}
         token: dict[str, str] = {}
         if settings:
             base = {"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url}
             token = {"maytapi:apiToken": emu.token}
         n = next(_names)
-        return Project.create(
+        project = Project.create(
             tmp_path / f"project{n}",
             tmp_path / f"state{n}",
-            program,
+            "" if family.language == "yaml" else program,
             config={**base, **(config or {})},
             secrets={**token, **(secrets or {})},
         )
+        if family.language == "yaml":
+            family.write(project, program)
+        return project
 
     return make
 
@@ -142,6 +173,16 @@ def failed(project: Project, *args: str) -> str:
 def stack_outputs(project: Project) -> dict[str, Any]:
     shown: dict[str, Any] = json.loads(project.cli("stack", "output", "--json", "--show-secrets").stdout)
     return shown
+
+
+def yaml_program(*resources: tuple[str, str, Mapping[str, Any], Mapping[str, Any]]) -> str:
+    """A YAML program declaring `(name, kind, properties, options)` resources of the native
+    provider (the values in JSON, which YAML reads as its flow style)."""
+    lines = ["name: maytapi-test", "runtime: yaml"] + ["resources:"] * bool(resources)
+    for name, kind, props, opts in resources:
+        lines += [f"  {name}:", f"    type: {YAML.type_token(kind)}", f"    properties: {json.dumps(props)}"]
+        lines += [f"    options: {json.dumps(opts)}"] if opts else []
+    return "\n".join(lines) + "\n"
 
 
 def phones(emu: RunningEmulator, *ids: str) -> dict[str, tuple[str, bool]]:

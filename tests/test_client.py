@@ -39,7 +39,7 @@ from maytapi_pulumi import (
     TransportError,
     __version__,
 )
-from tests.conftest import TOKEN
+from tests.conftest import DYNAMIC, TOKEN, Family
 
 RETRIES = 2
 ATTEMPTS = RETRIES + 1
@@ -829,9 +829,9 @@ EACH = 1 - (1 - FAULT_RATE) ** (1 / 5)
 TRANSIENT_FAULTS = [{"status": 503}, {"status": 502}, {"status": 504}, {"status": 429}, {"drop": True}]
 
 
-def fleet_program(size: int) -> str:
+def fleet_program(size: int, family: Family) -> str:
     return f"""
-from maytapi_pulumi import PhoneConfig
+{family.imports("PhoneConfig")}
 for n in range({size}):
     PhoneConfig(f"phone-{{n}}", phone_id=str(100 + n), webhook=f"https://hooks.example.com/{{n}}",
                 ack_delivery=n % 2 == 0)
@@ -839,12 +839,12 @@ for n in range({size}):
 
 
 def test_a_fleet_under_30_percent_transient_faults_converges_in_one_up(
-    make_project: Callable[..., Any], emu: RunningEmulator
+    make_project: Callable[..., Any], emu: RunningEmulator, family: Family
 ) -> None:
     emu.reset([str(100 + n) for n in range(FLEET_SIZE)])
     for seed, effect in enumerate(TRANSIENT_FAULTS, start=1):
         emu.fault(rate=EACH, seed=seed, **effect)
-    project = make_project(fleet_program(FLEET_SIZE))
+    project = make_project(fleet_program(FLEET_SIZE, family))
 
     started = time.monotonic()
     up = project.cli("up", "--yes", check=False)
@@ -872,7 +872,7 @@ def test_a_dead_api_fails_the_up_in_bounded_time_and_max_retries_is_checked(
     make_project: Callable[..., Any], closed_port: int
 ) -> None:
     dead = {"maytapi:baseUrl": f"http://127.0.0.1:{closed_port}/api", "maytapi:maxRetries": "lots"}
-    project = make_project(fleet_program(1), config=dead)
+    project = make_project(fleet_program(1, DYNAMIC), config=dead)
 
     # an invalid budget fails the preview, naming the setting and its variable, before any call
     preview = project.cli("preview", check=False)

@@ -24,9 +24,8 @@ from devtools.emulator import RunningEmulator
 from devtools.stack import Project
 from maytapi_pulumi import MaytapiClient, MaytapiError, Phone
 from maytapi_pulumi._core import functions
-from tests.conftest import TOKEN, Calls, Family, failed, stack_outputs
+from tests.conftest import DYNAMIC, TOKEN, YAML, Calls, Family, failed, stack_outputs
 from tests.test_client import emulator_client
-from tests.test_native import write_source
 
 HOOK = "https://hooks.example.com/maytapi"
 
@@ -271,9 +270,7 @@ FORMS = tuple(PROGRAMS)
 
 
 def project_of(make_project: Callable[..., Project], form: str, source: str) -> Project:
-    project = make_project("")
-    write_source(project, "yaml" if form == "yaml" else "python", source)
-    return project
+    return make_project(source, family=YAML if form == "yaml" else DYNAMIC)
 
 
 EACH_RUN = sorted([("GET", "/listPhones"), ("GET", "/12/config"), ("GET", "/13/status")])
@@ -373,10 +370,8 @@ def test_a_missing_phone_is_named_and_an_api_error_carries_the_servers_message(
     assert calls.take() == [("GET", "/99/config")]
 
     emu.fault(path="^/12/status$", success_false="Instance is being moved")
-    write_source(
-        project,
-        "yaml" if form == "yaml" else "python",
-        template.format(fn="get_phone_status", token="getPhoneStatus", arg='"12"'),
+    (YAML if form == "yaml" else DYNAMIC).write(
+        project, template.format(fn="get_phone_status", token="getPhoneStatus", arg='"12"')
     )
     output = failed(project, "preview")
     assert "Maytapi status on phone 12 failed: HTTP 200: Instance is being moved" in output

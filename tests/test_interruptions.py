@@ -14,12 +14,12 @@ import pytest
 from devtools.emulator import RunningEmulator
 from devtools.interrupt import interrupted_up, phone_of, recover_after_kill
 from devtools.stack import Project
-from tests.conftest import Calls
+from tests.conftest import Calls, Family
 
 PHONES = [str(n) for n in range(20, 32)]
 PROGRAM = f"""
 import pulumi
-from maytapi_pulumi import PhoneConfig, Redeploy
+IMPORTS
 for phone in {PHONES!r}:
     config = PhoneConfig(f"phone-{{phone}}", phone_id=phone, webhook=f"https://hooks.example.com/{{phone}}")
     Redeploy(f"phone-{{phone}}-redeploy", phone_id=phone, revision=1, opts=pulumi.ResourceOptions(depends_on=[config]))
@@ -27,11 +27,11 @@ for phone in {PHONES!r}:
 
 
 @pytest.fixture
-def fleet(make_project: Callable[..., Project], emu: RunningEmulator) -> Project:
+def fleet(make_project: Callable[..., Project], emu: RunningEmulator, family: Family) -> Project:
     emu.reset(phones=PHONES)
     # every call is answered after 200 ms, so the interruption lands while calls are in flight
     emu.fault(rate=1.0, latency_ms=200)
-    return make_project(PROGRAM)
+    return make_project(PROGRAM.replace("IMPORTS", family.imports("PhoneConfig", "Redeploy")))
 
 
 def redeploy_started(emu: RunningEmulator) -> Callable[[], bool]:

@@ -3,9 +3,11 @@ changes cause an update, a replace, or nothing."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +23,8 @@ from maytapi_pulumi._core import action as action_rules
 from maytapi_pulumi._core import common
 from maytapi_pulumi._core import phone_config as rules
 from maytapi_pulumi._core.hands import Claims, Declarations
-from maytapi_pulumi._phone_config import PhoneConfigProvider
-from maytapi_pulumi._provider import from_sdk
+from maytapi_pulumi._phone_config import PhoneConfigArgs, PhoneConfigProvider
+from maytapi_pulumi._provider import from_sdk, resource_props
 
 PROVIDER = {"__provider": "blob"}
 OUTS = {"phone_id": "12", "webhook": "https://a.example.com", "ack_delivery": True, "allow_insecure_http": False,
@@ -248,3 +250,86 @@ def test_two_resources_may_not_declare_one_phone() -> None:
         InvalidInputError, match="phone 12 is declared by both PhoneConfig 'a' and PhoneConfig 'b'"
     ):
         declarations.declare(12, "PhoneConfig 'b'")
+
+
+DYNAMIC = ("maytapi_pulumi._provider", "maytapi_pulumi._phone_config", "maytapi_pulumi._actions")
+NATIVE = ("maytapi_pulumi._native",)
+
+
+def module_of(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file of the package imports, relative imports resolved; for `from m
+    import name`, `m.name` too (it may be a module)."""
+    package = module_of(path) if path.name == "__init__.py" else module_of(path).rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(part for part in (base, node.module) if part)
+            found |= {module} | {f"{module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def within(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
+@pytest.mark.parametrize(
+    ("adapter", "other"),
+    [(DYNAMIC, NATIVE), (NATIVE, DYNAMIC)],
+    ids=["dynamic", "native"],
+)
+def test_the_adapters_stand_side_by_side(adapter: tuple[str, ...], other: tuple[str, ...]) -> None:
+    # What both need of the engine (its address, the deployment's claims, warnings) lives
+    # below both, in _plugin. The package itself is the facade, which loads the dynamic
+    # resources: importing it counts as importing them.
+    files = [p for p in (ROOT / "maytapi_pulumi").rglob("*.py") if within(module_of(p), adapter)]
+    assert len(files) >= len(adapter)
+    crossing = {
+        module_of(f): sorted(m for m in imported_modules(f) if within(m, other) or m == "maytapi_pulumi")
+        for f in files
+    }
+    assert {f: m for f, m in crossing.items() if m} == {}
+
+
+def test_keywords_beside_an_args_object_are_merged_into_it() -> None:
+    # A dynamic resource's own rule: the generated SDK of the native provider takes an args
+    # object alone, as Pulumi's SDKs do (tests/test_compositions.py gives each its inputs in one).
+    args = PhoneConfigArgs(phone_id="12", webhook="https://a.example.com", ack_delivery=True)
+    values = {"phone_id": None, "webhook": "https://b.example.com", "ack_delivery": None, "adopt": None}
+    props = resource_props(args, values, {"webhok": "x"}, ("phone_id", "webhook", "ack_delivery"))
+    assert props == {
+        "phone_id": "12",
+        "webhook": "https://b.example.com",
+        "ack_delivery": True,
+        "webhok": "x",
+    }
+
+
+def test_a_plugin_exits_once_its_engine_is_killed() -> None:
+    # The engine, here a Python process, starts the plugin and is killed (SIGKILL, as a lost
+    # CI runner): the plugin, reparented, ends on its own instead of serving no one forever.
+    plugin = (
+        "import time; from maytapi_pulumi._plugin import exit_with_engine; "
+        "exit_with_engine(poll=0.05); print('serving', flush=True); time.sleep(60)"
+    )
+    engine = (
+        "import os, signal, subprocess, sys; "
+        f"child = subprocess.Popen([sys.executable, '-c', {plugin!r}], stdout=subprocess.PIPE, "
+        "stderr=subprocess.DEVNULL); child.stdout.readline(); "
+        "print(child.pid, flush=True); os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", engine], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    pid = int(done.stdout)
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]:
+        assert time.monotonic() < deadline, "the plugin outlived its engine"
+        time.sleep(0.1)

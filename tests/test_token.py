@@ -1,6 +1,7 @@
 """Where the API token lives, exactly as the README's Reference says: encrypted in the stack
-config and in the default dynamic provider's state entry, in clear only with --show-secrets and
-in the engine's own -v=9 logs, and nowhere in what the usual commands print."""
+config and in the default provider's state entry (of the dynamic resources or of the native
+provider), in clear only with --show-secrets and in the engine's own -v=9 logs, and nowhere in
+what the usual commands print."""
 
 from __future__ import annotations
 
@@ -10,19 +11,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 from devtools.stack import Project
-from tests.conftest import TOKEN
+from maytapi_pulumi import __version__
+from tests.conftest import TOKEN, Family
 
 PROGRAM = """
-from maytapi_pulumi import PhoneConfig, Redeploy
+IMPORTS
 PhoneConfig("phone", phone_id="12", webhook="https://hooks.example.com/maytapi")
 Redeploy("redeploy", phone_id="12", revision=1)
 """
 
 
 def test_the_token_lives_only_where_the_readme_says(
-    make_project: Callable[..., Project], tmp_path: Path
+    make_project: Callable[..., Project], tmp_path: Path, family: Family
 ) -> None:
-    project = make_project(PROGRAM)
+    project = make_project(PROGRAM.replace("IMPORTS", family.imports("PhoneConfig", "Redeploy")))
     config = (project.directory / "Pulumi.dev.yaml").read_text()
     assert TOKEN not in config and "maytapi:apiToken:\n    secure: v1:" in config
 
@@ -30,11 +32,18 @@ def test_the_token_lives_only_where_the_readme_says(
     printed = [project.cli(*args).output for args in (("preview",), ("up", "--yes"), ("refresh", "--yes"))]
     assert not any(TOKEN in out for out in printed)
 
-    # the state: encrypted, in the default dynamic provider's entry only
+    # the state: encrypted, in the default provider's entry only. The engine gives the
+    # provider of a package the package's config: for the dynamic resources that is the
+    # default `pulumi-python` provider (shared with any other dynamic resource of the
+    # program); for the native one, the default `maytapi` provider, named after the plugin's
+    # version the generated SDK asks for
     assert TOKEN not in project.cli("stack", "export").stdout
     revealed = json.loads(project.cli("stack", "export", "--show-secrets").stdout)["deployment"]["resources"]
     holding = [r["urn"].rsplit("::", 2)[-2:] for r in revealed if TOKEN in json.dumps(r)]
-    assert holding == [["pulumi:providers:pulumi-python", "default"]]
+    if family.native:
+        assert holding == [["pulumi:providers:maytapi", f"default_{__version__.replace('.', '_')}"]]
+    else:
+        assert holding == [["pulumi:providers:pulumi-python", "default"]]
     backend = Path(project.stack.workspace.env_vars["PULUMI_BACKEND_URL"].removeprefix("file://"))
     stored = [f for f in backend.rglob("*") if f.is_file()]
     assert stored and not any(TOKEN.encode() in f.read_bytes() for f in stored)

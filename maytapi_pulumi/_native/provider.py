@@ -23,7 +23,7 @@ from .._core.common import UNKNOWN, Diff, Failure, Props
 from .._core.hands import Declarations
 from .._core.properties import FACTORY_RESET, FLEET, LOGOUT, PHONE_CONFIG, REDEPLOY, Kind
 from .._errors import InvalidInputError, MaytapiError
-from .._provider import deployment_claims, warn
+from .._plugin import deployment_claims, warn
 from .._settings import SOURCES, Settings
 from . import functions
 from .schema import camel, in_camel_case, schema, snake, token
@@ -49,6 +49,11 @@ def type_of(urn: str) -> str:
     a `$`, and the name, everything after the third `::`, may itself hold `::`. The SDK's
     `request.type` is the qualified type, so a resource under a component would not be known."""
     return urn.split("::", 3)[2].rsplit("$", 1)[-1]
+
+
+def name_of(urn: str) -> str:
+    """A resource's name (Go's `URN.Name()`): everything after the third `::`."""
+    return urn.split("::", 3)[3]
 
 
 def from_wire(props: Mapping[str, PropertyValue]) -> tuple[Props, set[str]]:
@@ -109,11 +114,6 @@ def _failures(failures: list[Failure], typed: Mapping[str, str]) -> list[p.Check
         return in_camel_case(text)
 
     return [p.CheckFailure(names.get(f.property, camel(f.property)), spelled(f.reason)) for f in failures]
-
-
-def name_of(urn: str) -> str:
-    """A resource's name as the engine reads it from its URN: everything after the third `::`."""
-    return urn.split("::", 3)[3]
 
 
 def _diff(diff: Diff, olds: Mapping[str, Any], news: Mapping[str, Any]) -> p.DiffResponse:

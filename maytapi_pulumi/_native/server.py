@@ -19,6 +19,7 @@ from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, status_pb2
 
 from .._errors import MaytapiError
+from .._plugin import exit_with_engine
 from .provider import MaytapiProvider, RecordedFailure
 
 Handler = Callable[[Any, Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
@@ -81,6 +82,7 @@ def serve(args: list[str], version: str) -> None:
         sys.stdout.flush()
         await server.wait_for_termination()
 
+    exit_with_engine()
     # The engine stops its plugins with SIGINT.
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
