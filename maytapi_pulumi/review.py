@@ -33,6 +33,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
+from ._core.urn import name_of, type_of
+
 # How the engine writes values it cannot show in `preview --json`.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SECRET = "[secret]"
@@ -132,8 +134,7 @@ class Step:
 
     @property
     def name(self) -> str:
-        # urn:pulumi:<stack>::<project>::<qualified type>::<name>, and a name may hold `::`.
-        return self.urn.split("::", 3)[-1]
+        return name_of(self.urn)
 
     def old_values(self) -> Mapping[str, Any]:
         # The last outputs are what Maytapi reported (after a refresh: the live values).
@@ -159,7 +160,7 @@ def steps_of(preview: Mapping[str, Any]) -> list[Step]:
     steps = []
     for raw in preview["steps"]:
         old, new = raw.get("oldState") or {}, raw.get("newState") or {}
-        type_token = new.get("type") or old.get("type") or raw["urn"].split("::")[2].rsplit("$", 1)[-1]
+        type_token = new.get("type") or old.get("type") or type_of(raw["urn"])
         steps.append(Step(raw["op"], raw["urn"], kind_of(type_token), type_token, old, new))
     return steps
 

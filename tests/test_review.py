@@ -294,7 +294,7 @@ def test_a_fleet_shows_its_changes_per_phone_like_separate_phone_configs(
         "### Maytapi: 3 config changes · 0 actions will fire\n\n"
         "| phone | config | actions |\n"
         "| --- | --- | --- |\n"
-        "| 12 | Fleet `fleet`: removed, the phone goes back to the product default (webhook and ack_delivery) |  |\n"
-        f"| 13 | Fleet `fleet`: webhook: `{b}` → `{c}` |  |\n"
-        "| 15 | Fleet `fleet` is set: webhook `(product webhook)`, ack_delivery `true` |  |\n"
+        "| `12` | Fleet `fleet`: removed, the phone goes back to the product default (webhook and ack_delivery) |  |\n"
+        f"| `13` | Fleet `fleet`: webhook: `{b}` → `{c}` |  |\n"
+        "| `15` | Fleet `fleet` is set: webhook `(product webhook)`, ack_delivery `true` |  |\n"
     )

@@ -22,6 +22,7 @@ from .._core import functions as core_functions
 from .._core.common import UNKNOWN, Diff, Failure, Props
 from .._core.hands import Declarations
 from .._core.properties import FACTORY_RESET, FLEET, LOGOUT, PHONE_CONFIG, REDEPLOY, Kind
+from .._core.urn import name_of, type_of
 from .._errors import InvalidInputError, MaytapiError
 from .._plugin import deployment_claims, warn
 from .._settings import SOURCES, Settings
@@ -41,19 +42,6 @@ _ACTIONS = {
 _PHONE_CONFIG = token(PHONE_CONFIG)
 _FLEET = token(FLEET)
 _KINDS: dict[str, Kind] = {token(k): k for k in (PHONE_CONFIG, REDEPLOY, FACTORY_RESET, LOGOUT, FLEET)}
-
-
-def type_of(urn: str) -> str:
-    """A resource's type token as the engine computes it (Go's `URN.Type()`): the qualified type
-    `urn:pulumi:<stack>::<project>::<qualified type>::<name>` holds the parents' types before
-    a `$`, and the name, everything after the third `::`, may itself hold `::`. The SDK's
-    `request.type` is the qualified type, so a resource under a component would not be known."""
-    return urn.split("::", 3)[2].rsplit("$", 1)[-1]
-
-
-def name_of(urn: str) -> str:
-    """A resource's name (Go's `URN.Name()`): everything after the third `::`."""
-    return urn.split("::", 3)[3]
 
 
 def from_wire(props: Mapping[str, PropertyValue]) -> tuple[Props, set[str]]:
