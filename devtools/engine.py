@@ -43,7 +43,7 @@ _started = time.monotonic()
 
 
 def _required(go_mod: Path, module: str) -> str:
-    found = re.search(rf"^\s*{re.escape(module)} v(\S+)", go_mod.read_text(), re.M)
+    found = re.search(rf"^\s*(?:require\s+)?{re.escape(module)} v(\S+)", go_mod.read_text(), re.M)
     if found is None:
         raise RuntimeError(f"{go_mod} requires no {module}")
     return found.group(1)
@@ -175,7 +175,9 @@ def _go() -> str:
     return go
 
 
-def _go_run(progress: Progress, tool: Tool, *args: str, module: Path = MODULE, env: dict[str, str] | None = None) -> str:
+def _go_run(
+    progress: Progress, tool: Tool, *args: str, module: Path = MODULE, env: dict[str, str] | None = None
+) -> str:
     """`go <args>` in `module`; `go build -v` names each package it compiles, which the
     progress line counts."""
     step(f"{tool.name}: go {' '.join(args)}")
@@ -291,11 +293,15 @@ def provide(tools: list[Tool]) -> None:
         step("building " + ", ".join(t.what for t in missing) + " (a cold build takes minutes)")
         with Progress(missing) as progress, ThreadPoolExecutor(len(missing)) as pool:
             build: Callable[[Tool], Path] = lambda tool: _build(progress, tool)  # noqa: E731
-            sources |= {tool.name: built for tool, built in zip(missing, pool.map(build, missing), strict=True)}
+            sources |= {
+                tool.name: built for tool, built in zip(missing, pool.map(build, missing), strict=True)
+            }
     for tool in tools:
         for name in tool.executables:
             if not (sources[tool.name] / name).exists():
-                raise SetupError(f"{sources[tool.name] / name} is missing; remove it and run ./dev setup again.")
+                raise SetupError(
+                    f"{sources[tool.name] / name} is missing; remove it and run ./dev setup again."
+                )
             install(sources[tool.name] / name, name)
 
 
@@ -366,7 +372,9 @@ def write_provider_launcher() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.engine", description=__doc__)
-    parser.add_argument("tools", nargs="*", help=f"tools to provide beside the engine: {', '.join(TOOLS)} or all")
+    parser.add_argument(
+        "tools", nargs="*", help=f"tools to provide beside the engine: {', '.join(TOOLS)} or all"
+    )
     names = parser.parse_args(argv).tools
     if unknown := set(names) - {*TOOLS, "all"}:
         parser.error(f"unknown tools: {', '.join(sorted(unknown))}")

@@ -33,8 +33,12 @@ Redeploy("redeploy", phone_id=config.phone_id, revision="1")
 
 
 def produced_with() -> dict[str, str]:
-    cli = subprocess.run([str(VENV / "bin" / "pulumi"), "version"], capture_output=True, text=True, check=True)
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+    cli = subprocess.run(
+        [str(VENV / "bin" / "pulumi"), "version"], capture_output=True, text=True, check=True
+    )
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     return {
         "cli": cli.stdout.strip().removeprefix("v"),
         "sdk": importlib.metadata.version("pulumi"),
@@ -48,7 +52,10 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     versions = produced_with()
     for family, module in FAMILIES.items():
-        with RunningEmulator(phones=("12",), port=PORT, redeploy_seconds=0) as emu, tempfile.TemporaryDirectory() as tmp:
+        with (
+            RunningEmulator(phones=("12",), port=PORT, redeploy_seconds=0) as emu,
+            tempfile.TemporaryDirectory() as tmp,
+        ):
             program = PROGRAM.format(module=module)
             project = Project.create(
                 Path(tmp) / "project",

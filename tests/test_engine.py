@@ -33,7 +33,11 @@ def test_the_engine_and_the_sdk_are_the_versions_pinned_apart() -> None:
 
 def test_setup_provides_only_the_engine_and_the_rest_when_first_needed() -> None:
     setup = subprocess.run(
-        [VENV / "bin" / "python", "-m", "devtools.engine"], cwd=ROOT, capture_output=True, text=True, check=True
+        [VENV / "bin" / "python", "-m", "devtools.engine"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "wanted: the CLI and the Python language host\n" in setup.stdout
     assert "YAML" not in setup.stdout and "generator" not in setup.stdout

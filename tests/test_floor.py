@@ -51,7 +51,7 @@ def sources_key() -> str:
 
 @pytest.fixture(scope="module")
 def floor_venvs() -> dict[str, Path]:
-    """"package": the package's wheel and pulumi==PACKAGE_FLOOR; "sdk": the generated SDK and
+    """The virtualenvs: "package", the package's wheel and pulumi==PACKAGE_FLOOR; "sdk": the generated SDK and
     pulumi==SDK_FLOOR."""
     cache = ROOT / ".work" / "floor" / sources_key()
     wanted = {"package": (ROOT, PACKAGE_FLOOR), "sdk": (ROOT / "sdk" / "python", SDK_FLOOR)}
@@ -84,7 +84,9 @@ pulumi.export("sdk", importlib.metadata.version("pulumi"))
 def test_a_lifecycle_with_the_floor_version_of_the_sdk(
     family: Family, floor_venvs: dict[str, Path], emu: RunningEmulator, calls: Calls, tmp_path: Path
 ) -> None:
-    venv, version = (floor_venvs["package"], PACKAGE_FLOOR) if family is DYNAMIC else (floor_venvs["sdk"], SDK_FLOOR)
+    venv, version = (
+        (floor_venvs["package"], PACKAGE_FLOOR) if family is DYNAMIC else (floor_venvs["sdk"], SDK_FLOOR)
+    )
     imports = family.imports("PhoneConfig", "Redeploy")
     project = Project.create(
         tmp_path / "project",

@@ -23,7 +23,9 @@ def version(text: str) -> tuple[int, ...]:
     return tuple(int(n) for n in text.split("."))
 
 
-def test_a_stack_of_the_previous_release_has_no_change_and_makes_no_call(family: Family, tmp_path: Path) -> None:
+def test_a_stack_of_the_previous_release_has_no_change_and_makes_no_call(
+    family: Family, tmp_path: Path
+) -> None:
     record = json.loads((DATA / f"{family.name}.json").read_text())
     produced = record["produced_with"]
     # the state really comes from older versions than the ones under test
