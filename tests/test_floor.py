@@ -85,7 +85,9 @@ def test_a_lifecycle_with_the_floor_version_of_the_sdk(
     family: Family, floor_venvs: dict[str, Path], emu: RunningEmulator, calls: Calls, tmp_path: Path
 ) -> None:
     venv, version = (
-        (floor_venvs["package"], PACKAGE_FLOOR) if family is DYNAMIC else (floor_venvs["sdk"], SDK_FLOOR)
+        (floor_venvs["package"], PACKAGE_FLOOR)
+        if family.name == DYNAMIC.name
+        else (floor_venvs["sdk"], SDK_FLOOR)
     )
     imports = family.imports("PhoneConfig", "Redeploy")
     project = Project.create(
