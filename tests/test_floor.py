@@ -15,6 +15,7 @@ import hashlib
 import re
 import shutil
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ SDK_FLOOR = floor(ROOT / "sdk" / "python" / "pyproject.toml")
 def sources_key() -> str:
     digest = hashlib.sha256()
     for path in sorted(
-        [*(ROOT / "maytapi_pulumi").rglob("*.py"), *(ROOT / "sdk" / "python").rglob("*.py"),
+        [*(ROOT / "maytapi_pulumi").rglob("*.py"), *(ROOT / "sdk" / "python" / "pulumi_maytapi").rglob("*.py"),
          ROOT / "pyproject.toml", ROOT / "sdk" / "python" / "pyproject.toml"]
     ):  # fmt: skip
         digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
@@ -55,7 +56,9 @@ def floor_venvs() -> dict[str, Path]:
     pulumi==SDK_FLOOR."""
     cache = ROOT / ".work" / "floor" / sources_key()
     wanted = {"package": (ROOT, PACKAGE_FLOOR), "sdk": (ROOT / "sdk" / "python", SDK_FLOOR)}
-    for name, (source, version) in wanted.items():
+
+    def make(name: str) -> Path:
+        source, version = wanted[name]
         venv = cache / name
         if not (venv / ".complete").exists():
             shutil.rmtree(venv, ignore_errors=True)
@@ -67,7 +70,10 @@ def floor_venvs() -> dict[str, Path]:
             run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
                 wheel, f"pulumi=={version}")  # fmt: skip
             (venv / ".complete").touch()
-    return {name: cache / name for name in wanted}
+        return venv
+
+    with ThreadPoolExecutor(len(wanted)) as pool:
+        return dict(zip(wanted, pool.map(make, wanted), strict=True))
 
 
 PROGRAM = """\
