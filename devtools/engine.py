@@ -1,40 +1,58 @@
 """Leave a working Pulumi engine in the project's virtualenv (``.venv/bin``).
 
-Run with the virtualenv's interpreter (``./dev setup`` does): the engine's version is the
-version of the ``pulumi`` Python SDK installed there, because the CLI and the SDK speak one
-protocol. Two routes, in order:
+``python -m devtools.engine [TOOL ...]`` provides what the quickstart runs, the engine: the
+``pulumi`` CLI of ``ENGINE_VERSION`` (pinned in ``engine/go.mod``, see constraints.txt), the
+Python language host and its program shim. The other tools are provided only when asked for,
+by the command that first needs them (``./dev test``, ``./dev sdk``, :func:`require`):
 
-1. a ``pulumi`` CLI of exactly that version already on PATH is linked, with the language hosts
-   its distribution ships beside it;
-2. otherwise the CLI, a Python language host (``engine/langhost``), Pulumi's YAML language host
-   (``engine/yaml``, a wrapper module of its own) and the SDK generator (``engine/sdkgen``) are
-   built from the Go module proxy (``engine/`` is the wrapper module), once per version and
-   ``engine/`` content, into the user cache directory.
+- ``yaml``: Pulumi's YAML language host (``engine/yaml``, a wrapper module of its own);
+- ``sdkgen``: Pulumi's SDK generators (``engine/sdkgen``), for ``./dev sdk``;
+- ``actionlint``: the GitHub workflow linter the example workflow is checked with.
 
-Either way the two launchers the engine runs for Python (the program shim and the
-dynamic-provider host) are written into ``.venv/bin``; ``pip install`` puts the native
-provider's plugin, ``pulumi-resource-maytapi``, there too.
+The engine comes from a ``pulumi`` CLI of ``ENGINE_VERSION`` on PATH, with the language hosts
+its distribution ships beside it, or else is built from the Go module proxy (``engine/`` is
+the wrapper module). Each build is cached in the user cache directory, keyed by the content of
+the sources it is built from; missing builds run side by side, each step reporting its elapsed
+time, with a progress line every 15 s.
+
+The two launchers the engine runs for Python (the program shim and the dynamic-provider host)
+are written into ``.venv/bin``; ``pip install`` puts the native provider's plugin,
+``pulumi-resource-maytapi``, there too.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
-import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.prefix) / "bin"
+MODULE = ROOT / "engine"
 _started = time.monotonic()
 
-# What the engine needs beside the CLI, whichever route provides it.
-ENGINE = ("pulumi", "pulumi-language-python", "pulumi-language-python-exec", "pulumi-language-yaml")
-# Built only from engine/ (route 2): Pulumi's SDK generators for `./dev sdk`.
-SDKGEN = "pulumi-sdkgen"
+
+def _required(go_mod: Path, module: str) -> str:
+    found = re.search(rf"^\s*(?:require\s+)?{re.escape(module)} v(\S+)", go_mod.read_text(), re.M)
+    if found is None:
+        raise RuntimeError(f"{go_mod} requires no {module}")
+    return found.group(1)
+
+
+# The engine's one pin: the CLI, the Python host and pulumi-sdkgen build on this pkg/sdk version.
+ENGINE_VERSION = _required(MODULE / "go.mod", "github.com/pulumi/pulumi/pkg/v3")
+ACTIONLINT = "github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
+PROGRESS_EVERY = 15.0
 
 
 class SetupError(Exception):
@@ -45,15 +63,43 @@ def step(message: str) -> None:
     print(f"[engine {time.monotonic() - _started:6.1f}s] {message}", flush=True)
 
 
-def cache_dir(version: str) -> Path:
-    """One directory per engine version and wrapper-module content, so editing the language
-    host or the module's pins builds anew while an unchanged checkout reuses the build."""
-    digest = hashlib.sha256()
-    for path in sorted((ROOT / "engine").rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "maytapi-pulumi" / "engine" / f"v{version}-{digest.hexdigest()[:12]}"
+@dataclass(frozen=True)
+class Tool:
+    """Executables built together from one set of sources, and cached as one directory."""
+
+    name: str
+    what: str
+    executables: tuple[str, ...]
+    sources: tuple[str, ...]  # under engine/, hashed into the cache key
+
+    def cache_dir(self) -> Path:
+        """Keyed by the content of its sources (go.mod holds the versions), so editing the
+        language host or a pin builds anew while an unchanged checkout reuses the build."""
+        digest = hashlib.sha256(ACTIONLINT.encode() if self.name == "actionlint" else b"")
+        for source in self.sources:
+            base = MODULE / source
+            for path in sorted([base] if base.is_file() else base.rglob("*")):
+                if path.is_file():
+                    digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(cache) / "maytapi-pulumi" / "engine" / f"{self.name}-{digest.hexdigest()[:12]}"
+
+
+_GO_MODULE = ("go.mod", "go.sum")
+ENGINE = Tool(
+    "engine",
+    "the CLI and the Python language host",
+    ("pulumi", "pulumi-language-python", "pulumi-language-python-exec"),
+    (*_GO_MODULE, "tools.go", "langhost"),
+)
+TOOLS = {
+    tool.name: tool
+    for tool in (
+        Tool("yaml", "the YAML language host", ("pulumi-language-yaml",), ("yaml",)),
+        Tool("sdkgen", "the SDK generator", ("pulumi-sdkgen",), (*_GO_MODULE, "sdkgen")),
+        Tool("actionlint", "actionlint", ("actionlint",), ()),
+    )
+}
 
 
 def cli_version(pulumi: Path | str) -> str | None:
@@ -66,73 +112,141 @@ def cli_version(pulumi: Path | str) -> str | None:
     return out.strip().removeprefix("v")
 
 
-def installed_cli(version: str) -> Path | None:
-    """A pulumi CLI of `version` on PATH, outside our own virtualenv."""
+def installed_cli() -> Path | None:
+    """A pulumi CLI of ENGINE_VERSION on PATH, outside our own virtualenv."""
     path = os.pathsep.join(
         p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p).resolve() != VENV_BIN.resolve()
     )
     found = shutil.which("pulumi", path=path)
-    if found and cli_version(found) == version:
+    if found and cli_version(found) == ENGINE_VERSION:
         return Path(found)
     return None
 
 
-def go_build(version: str, target: Path, *, with_engine: bool = True) -> None:
-    """Build into `target`: the engine (CLI, both language hosts, the exec shim) and
-    pulumi-sdkgen, or with `with_engine=False` pulumi-sdkgen alone (for a CLI found on PATH)."""
+class Progress:
+    """What is being built, for how long, and what is left: one line every PROGRESS_EVERY s."""
+
+    def __init__(self, tools: list[Tool]) -> None:
+        self.waiting = {t.name: t.what for t in tools}
+        self.running: dict[str, tuple[float, str]] = {}
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._report, daemon=True)
+
+    def __enter__(self) -> Progress:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def start(self, tool: Tool) -> None:
+        with self.lock:
+            self.waiting.pop(tool.name, None)
+            self.running[tool.name] = (time.monotonic(), tool.what)
+
+    def note(self, tool: Tool, what: str) -> None:
+        with self.lock:
+            self.running[tool.name] = (self.running[tool.name][0], what)
+
+    def finish(self, tool: Tool) -> None:
+        with self.lock:
+            started, _ = self.running.pop(tool.name)
+        step(f"built {tool.what} in {time.monotonic() - started:.0f}s")
+
+    def _report(self) -> None:
+        while not self.done.wait(PROGRESS_EVERY):
+            with self.lock:
+                now = time.monotonic()
+                running = "; ".join(f"{what} ({now - t0:.0f}s)" for t0, what in self.running.values())
+                left = ", ".join(self.waiting.values()) or "nothing"
+            step(f"building {running}; left after it: {left}")
+
+
+def _go() -> str:
     go = shutil.which("go")
     if go is None:
         raise SetupError(
-            f"No Pulumi CLI v{version} on PATH and no Go toolchain to build one.\n"
-            f"Install the Pulumi CLI v{version} (https://www.pulumi.com/docs/install/) "
+            f"No Pulumi CLI v{ENGINE_VERSION} on PATH and no Go toolchain to build one.\n"
+            f"Install the Pulumi CLI v{ENGINE_VERSION} (https://www.pulumi.com/docs/install/) "
             "or Go >= 1.26 (https://go.dev/doc/install), then run ./dev setup again."
         )
-    build = target.parent / "build"
-    shutil.rmtree(build, ignore_errors=True)
-    shutil.copytree(ROOT / "engine", build)
-    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOWORK": "off"}
+    return go
 
-    def go_run(*args: str, module: Path = build) -> str:
-        step("go " + " ".join(args))
-        done = subprocess.run([go, *args], cwd=module, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SetupError(
-                f"`go {' '.join(args)}` failed:\n{done.stderr.strip()}\n"
-                f"The Go module proxy must serve github.com/pulumi/pulumi/pkg/v3@v{version}; "
-                "pin the pulumi Python SDK to a version it serves (constraints.txt), "
-                "or install the Pulumi CLI of the SDK's version."
-            )
-        return done.stdout
 
-    go_run(
-        "mod",
-        "edit",
-        f"-require=github.com/pulumi/pulumi/pkg/v3@v{version}",
-        f"-require=github.com/pulumi/pulumi/sdk/v3@v{version}",
+def _go_run(
+    progress: Progress, tool: Tool, *args: str, module: Path = MODULE, env: dict[str, str] | None = None
+) -> str:
+    """`go <args>` in `module`; `go build -v` names each package it compiles, which the
+    progress line counts."""
+    step(f"{tool.name}: go {' '.join(args)}")
+    env = {**os.environ, "GOFLAGS": "-mod=readonly", "GOWORK": "off", **(env or {})}
+    process = subprocess.Popen(
+        [_go(), *args], cwd=module, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    go_run("mod", "tidy")
-    ldflags = f"-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v{version}"
-    staging = target.parent / "staging"
+    errors: list[str] = []
+
+    def read_stderr() -> None:
+        assert process.stderr is not None
+        compiled = 0
+        for line in process.stderr:
+            if "-v" in args and " " not in line.strip() and not line.startswith("#"):
+                compiled += 1
+                progress.note(tool, f"{tool.what}: {compiled} packages compiled")
+            else:
+                errors.append(line)
+
+    reader = threading.Thread(target=read_stderr)
+    reader.start()
+    assert process.stdout is not None
+    out = process.stdout.read()
+    reader.join()
+    if process.wait() != 0:
+        raise SetupError(
+            f"`go {' '.join(args)}` failed:\n{''.join(errors).strip()}\n"
+            f"The Go module proxy must serve the versions engine/go.mod pins (pulumi v{ENGINE_VERSION})."
+        )
+    return out
+
+
+def _build(progress: Progress, tool: Tool) -> Path:
+    """Build `tool` into its cache directory, atomically: a half-built cache is never
+    mistaken for a whole one."""
+    target = tool.cache_dir()
+    staging = target.with_name(target.name + f".staging-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
-    common = ["build", "-trimpath", "-tags", "osusergo,grpcnotrace", "-ldflags", ldflags]
-    go_run(*common, "-o", str(staging / SDKGEN), "./sdkgen")
-    if with_engine:
-        go_run(*common, "-o", str(staging / "pulumi"), "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi")
-        go_run(*common, "-o", str(staging / "pulumi-language-python"), "./langhost")
+    staging.mkdir(parents=True)
+    progress.start(tool)
+    # No symbol table and no DWARF: the binaries are run, never debugged, and linking is faster.
+    stamp = f"-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v{ENGINE_VERSION}"
+    common = ["build", "-v", "-trimpath", "-tags", "osusergo,grpcnotrace"]
+    if tool is ENGINE:
+        # One `go build` for both: the host's packages are a subset of the CLI's.
+        _go_run(progress, tool, *common, "-ldflags", stamp, "-o", str(staging),
+                "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi", "./langhost")  # fmt: skip
+        (staging / "langhost").rename(staging / "pulumi-language-python")
+        # The SDK module ships the program shim that matches this version; our host runs it.
+        sdk_dir = _go_run(progress, tool, "list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi/sdk/v3")
+        shutil.copy(Path(sdk_dir.strip()) / "python" / "cmd" / "pulumi-language-python-exec", staging)
+    elif tool.name == "sdkgen":
+        _go_run(progress, tool, *common, "-ldflags", stamp, "-o", str(staging / "pulumi-sdkgen"), "./sdkgen")
+    elif tool.name == "yaml":
         # The YAML host builds in its own module, on the Pulumi version pulumi-yaml requires.
         yaml = "github.com/pulumi/pulumi-yaml"
-        yaml_version = go_run("list", "-m", "-f", "{{.Version}}", yaml, module=build / "yaml").strip()
-        yaml_flags = ["-ldflags", f"-X {yaml}/pkg/version.Version={yaml_version}"]
-        go_run(*common[:4], *yaml_flags, "-o", str(staging / "pulumi-language-yaml"),
-               f"{yaml}/cmd/pulumi-language-yaml", module=build / "yaml")  # fmt: skip
-        # The SDK module ships the program shim that matches this version; our host runs it.
-        sdk_dir = go_run("list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi/sdk/v3").strip()
-        shutil.copy(Path(sdk_dir) / "python" / "cmd" / "pulumi-language-python-exec", staging)
+        version = "v" + _required(MODULE / "yaml" / "go.mod", yaml)
+        _go_run(progress, tool, *common, "-ldflags", f"-s -w -X {yaml}/pkg/version.Version={version}",
+                "-o", str(staging / "pulumi-language-yaml"), f"{yaml}/cmd/pulumi-language-yaml",
+                module=MODULE / "yaml")  # fmt: skip
+    else:
+        _go_run(progress, tool, "install", "-v", "-trimpath", "-ldflags", "-s -w", ACTIONLINT,
+                env={"GOBIN": str(staging), "GOFLAGS": ""})  # fmt: skip
     for f in staging.iterdir():
         f.chmod(0o755)
     shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)  # atomic: a half-built cache is never mistaken for a whole one
-    shutil.rmtree(build, ignore_errors=True)
+    staging.rename(target)
+    progress.finish(tool)
+    return target
 
 
 def install(source: Path, name: str) -> None:
@@ -145,6 +259,58 @@ def install(source: Path, name: str) -> None:
         os.link(source, dest)
     except OSError:
         shutil.copy2(source, dest)
+
+
+def _complete(tool: Tool, directory: Path) -> bool:
+    if not all((directory / name).exists() for name in tool.executables):
+        return False
+    return tool is not ENGINE or cli_version(directory / "pulumi") == ENGINE_VERSION
+
+
+def provide(tools: list[Tool]) -> None:
+    """Link each tool into .venv/bin: from the CLI's distribution on PATH when it ships it,
+    else from its cache, building the missing ones side by side (the download and link steps
+    of one overlap the compiling of another)."""
+    existing = installed_cli()
+    sources: dict[str, Path] = {}
+    if existing is not None:
+        step(f"using the installed CLI {existing}")
+        shipped = existing.resolve().parent
+        for tool in tools:
+            if all((shipped / name).exists() for name in tool.executables):
+                sources[tool.name] = shipped
+    missing: list[Tool] = []
+    for tool in tools:
+        if tool.name in sources:
+            continue
+        if _complete(tool, tool.cache_dir()):
+            sources[tool.name] = tool.cache_dir()
+            step(f"reusing {tool.what} in {tool.cache_dir()}")
+        else:
+            missing.append(tool)
+    if missing:
+        _go()
+        step("building " + ", ".join(t.what for t in missing) + " (a cold build takes minutes)")
+        with Progress(missing) as progress, ThreadPoolExecutor(len(missing)) as pool:
+            build: Callable[[Tool], Path] = lambda tool: _build(progress, tool)  # noqa: E731
+            sources |= {
+                tool.name: built for tool, built in zip(missing, pool.map(build, missing), strict=True)
+            }
+    for tool in tools:
+        for name in tool.executables:
+            if not (sources[tool.name] / name).exists():
+                raise SetupError(
+                    f"{sources[tool.name] / name} is missing; remove it and run ./dev setup again."
+                )
+            install(sources[tool.name] / name, name)
+
+
+def require(*names: str) -> None:
+    """Provide the named tools (see TOOLS) when they are not in .venv/bin yet: what a test or a
+    command needs is built when first needed."""
+    wanted = [TOOLS[n] for n in names if not all((VENV_BIN / e).exists() for e in TOOLS[n].executables)]
+    if wanted:
+        provide(wanted)
 
 
 # The dynamic-provider host waits forever once started; the engine stops it with SIGINT. When
@@ -204,36 +370,18 @@ def write_provider_launcher() -> None:
     launcher.chmod(0o755)
 
 
-def main() -> int:
-    version = importlib.metadata.version("pulumi")
-    step(f"pulumi Python SDK {version}; engine wanted: v{version}")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devtools.engine", description=__doc__)
+    parser.add_argument(
+        "tools", nargs="*", help=f"tools to provide beside the engine: {', '.join(TOOLS)} or all"
+    )
+    names = parser.parse_args(argv).tools
+    if unknown := set(names) - {*TOOLS, "all"}:
+        parser.error(f"unknown tools: {', '.join(sorted(unknown))}")
+    tools = [ENGINE, *(t for n, t in TOOLS.items() if n in names or "all" in names)]
+    step(f"engine v{ENGINE_VERSION}; wanted: " + ", ".join(t.what for t in tools))
     try:
-        existing = installed_cli(version)
-        if existing is not None:
-            step(f"using the installed CLI {existing}")
-            source_dir = existing.resolve().parent
-            tools_dir = cache_dir(version) / "tools"
-            if not (tools_dir / SDKGEN).exists() and shutil.which("go"):
-                step(f"building {SDKGEN} into {tools_dir}")
-                go_build(version, tools_dir, with_engine=False)
-        else:
-            source_dir = tools_dir = cache_dir(version) / "bin"
-            complete = all((source_dir / name).exists() for name in (*ENGINE, SDKGEN))
-            if complete and cli_version(source_dir / "pulumi") == version:
-                step(f"reusing the cached engine in {source_dir}")
-            else:
-                step(f"building the engine into {source_dir} (a cold build takes several minutes)")
-                go_build(version, source_dir)
-        for name in ENGINE:
-            if not (source_dir / name).exists():
-                raise SetupError(
-                    f"{source_dir / name} is missing; remove {source_dir} and run ./dev setup again."
-                )
-            install(source_dir / name, name)
-        if (tools_dir / SDKGEN).exists():
-            install(tools_dir / SDKGEN, SDKGEN)
-        else:
-            step(f"no Go toolchain to build {SDKGEN}: `./dev sdk` and tests/test_sdk.py need it")
+        provide(tools)
         write_provider_launcher()
     except SetupError as exc:
         print(f"engine setup failed: {exc}", file=sys.stderr)

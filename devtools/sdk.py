@@ -4,7 +4,7 @@ plugin serves. ``./dev sdk`` regenerates them; ``tests/test_sdk.py`` fails when 
 The schema comes from the installed plugin itself (``pulumi package get-schema
 pulumi-resource-maytapi``), so it is the one the engine sees. ``pulumi package gen-sdk`` would
 hand the schema to each language's plugin, and the Node.js and Go plugins are not available
-here; ``pulumi-sdkgen`` (``engine/sdkgen``, built with the engine) calls the same generators
+here; ``pulumi-sdkgen`` (``engine/sdkgen``, built when first needed) calls the same generators
 of the pinned ``pulumi/pkg/v3`` directly.
 """
 
@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from devtools import engine
 from devtools.stack import ROOT, VENV, engine_env
 
 SDK_DIR = ROOT / "sdk"
@@ -42,6 +43,7 @@ def schema_json(work: Path) -> str:
 
 def generate(out: Path) -> dict[str, int]:
     """Write the SDK of every language into ``out/<language>``; the number of files of each."""
+    engine.require("sdkgen")
     with tempfile.TemporaryDirectory() as tmp:
         schema = Path(tmp) / "schema.json"
         schema.write_text(schema_json(Path(tmp)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from devtools import engine
 from devtools.emulator import RunningEmulator
-from devtools.stack import VENV, Project, engine_env
+from devtools.stack import ROOT, VENV, Project, engine_env
 from tests.conftest import Calls
 
 PROGRAM = """
@@ -23,15 +24,30 @@ pulumi.export("value", Noop("smoke", 1).value)
 """
 
 
-def test_the_engine_is_the_cli_of_the_sdks_version() -> None:
+def test_the_engine_and_the_sdk_are_the_versions_pinned_apart() -> None:
     version = subprocess.run([VENV / "bin" / "pulumi", "version"], capture_output=True, text=True, check=True)
-    assert version.stdout.strip() == "v" + importlib.metadata.version("pulumi")
+    assert version.stdout.strip() == f"v{engine.ENGINE_VERSION}"  # engine/go.mod
+    pins = re.findall(r"^pulumi==(\S+)$", (ROOT / "constraints.txt").read_text(), re.M)
+    assert pins == [importlib.metadata.version("pulumi")]
 
 
-def test_setup_leaves_the_hosts_the_sdk_generator_and_the_plugin_beside_the_cli() -> None:
+def test_setup_provides_only_the_engine_and_the_rest_when_first_needed() -> None:
+    setup = subprocess.run(
+        [VENV / "bin" / "python", "-m", "devtools.engine"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "wanted: the CLI and the Python language host\n" in setup.stdout
+    assert "YAML" not in setup.stdout and "generator" not in setup.stdout
     # built (or linked from a CLI on PATH), written, and installed by pip
-    names = (*engine.ENGINE, engine.SDKGEN, "pulumi-resource-pulumi-python", "pulumi-resource-maytapi")
-    assert [n for n in names if not os.access(VENV / "bin" / n, os.X_OK)] == []
+    quickstart = (*engine.ENGINE.executables, "pulumi-resource-pulumi-python", "pulumi-resource-maytapi")
+    assert [n for n in quickstart if not os.access(VENV / "bin" / n, os.X_OK)] == []
+
+    engine.require(*engine.TOOLS)
+    tools = [name for tool in engine.TOOLS.values() for name in tool.executables]
+    assert [n for n in tools if not os.access(VENV / "bin" / n, os.X_OK)] == []
 
 
 def test_a_dynamic_resource_goes_up_stays_unchanged_and_is_destroyed(
@@ -94,7 +110,7 @@ def test_setup_without_a_cli_or_go_says_what_to_install(tmp_path: Path) -> None:
         text=True,
         check=False,
     )
-    version = importlib.metadata.version("pulumi")
+    version = engine.ENGINE_VERSION
     assert done.returncode == 1
     assert f"No Pulumi CLI v{version} on PATH and no Go toolchain to build one" in done.stderr
     assert f"Install the Pulumi CLI v{version}" in done.stderr and "or Go" in done.stderr

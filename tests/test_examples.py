@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
+from devtools import engine
 from devtools.emulator import RunningEmulator
 from devtools.stack import ROOT, VENV, Project
 from tests.conftest import Calls, phones
@@ -253,6 +254,8 @@ def test_the_readme_steps_run_each_example_by_hand(
 ) -> None:
     # A checkout of its own (examples and the virtualenv), so .work/ is the test's; a free
     # port instead of 8808, which belongs to `./dev up`. Nothing else of the lines changes.
+    if name == "yaml":
+        engine.require("yaml")  # built when first needed
     shutil.copytree(EXAMPLES, tmp_path / "examples")
     (tmp_path / ".venv").symlink_to(VENV)
     steps = by_hand_steps().replace("example=fleet", f"example={name}").replace("8808", str(free_port()))
@@ -276,6 +279,8 @@ def test_the_readme_steps_run_each_example_by_hand(
 
 
 def test_the_example_workflow_passes_actionlint_and_the_workflow_schema() -> None:
+    if shutil.which("go"):
+        engine.require("actionlint")  # built when first needed; only Go's module proxy serves it
     if (VENV / "bin" / "actionlint").exists():
         lint = subprocess.run(
             [str(VENV / "bin" / "actionlint"), "-no-color", str(WORKFLOW)],

@@ -18,11 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from devtools.engine import ENGINE_VERSION
 from devtools.sdk import LANGUAGES, SDK_DIR, generate
 from devtools.stack import ROOT
 
 NODE_PINS = ROOT / "devtools" / "node"
-PULUMI_VERSION = importlib.metadata.version("pulumi")
+# The TypeScript and Go SDKs are checked against the Pulumi of the generator and the engine.
+PULUMI_VERSION = ENGINE_VERSION
 
 
 @contextmanager
@@ -107,7 +109,7 @@ def test_the_typescript_sdk_and_example_type_check_with_tsc_against_pulumi_from_
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pins = json.loads((NODE_PINS / "package.json").read_text())["devDependencies"]
-    assert pins["@pulumi/pulumi"] == PULUMI_VERSION  # the SDK of the engine the project builds
+    assert pins["@pulumi/pulumi"] == PULUMI_VERSION
     with timed(capsys, "npm ci (cached under .work/node)"):
         modules = node_modules()
     tsc = modules / ".bin" / "tsc"

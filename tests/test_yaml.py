@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from devtools import engine
 from devtools.emulator import RunningEmulator
 from devtools.stack import ROOT, Project
 from tests.conftest import Calls
@@ -22,6 +23,7 @@ def changes(output: str) -> str:
 def test_the_yaml_example_lifecycle_and_import_through_the_yaml_language_host(
     tmp_path: Path, emu: RunningEmulator, calls: Calls
 ) -> None:
+    engine.require("yaml")  # built when first needed
     shutil.copytree(ROOT / "examples" / "yaml", tmp_path / "yaml")
     project = Project.open(
         tmp_path / "yaml",

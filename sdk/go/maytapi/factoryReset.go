@@ -75,6 +75,12 @@ func (FactoryResetState) ElementType() reflect.Type {
 	return reflect.TypeOf((*factoryResetState)(nil)).Elem()
 }
 
+// FactoryResetExists checks whether an existing FactoryReset resource with the given ID exists.
+func FactoryResetExists(ctx *pulumi.Context,
+	id pulumi.StringInput, state *FactoryResetState, opts ...pulumi.ResourceOption) pulumi.BoolOutput {
+	return ctx.ExistsResource("maytapi:index:FactoryReset", id, state, "", opts...)
+}
+
 type factoryResetArgs struct {
 	// Fire when the resource is first created. Default `true`; `false` records the revision without calling Maytapi, to adopt a running fleet without touching it.
 	FireOnCreate *bool `pulumi:"fireOnCreate"`

@@ -64,6 +64,12 @@ func (FleetState) ElementType() reflect.Type {
 	return reflect.TypeOf((*fleetState)(nil)).Elem()
 }
 
+// FleetExists checks whether an existing Fleet resource with the given ID exists.
+func FleetExists(ctx *pulumi.Context,
+	id pulumi.StringInput, state *FleetState, opts ...pulumi.ResourceOption) pulumi.BoolOutput {
+	return ctx.ExistsResource("maytapi:index:Fleet", id, state, "", opts...)
+}
+
 type fleetArgs struct {
 	// The phones to configure: a map from phone id (digits, e.g. `"12"`) to its `webhook` and `ackDelivery`. A phone removed from the map is restored to the product default.
 	Phones map[string]FleetPhone `pulumi:"phones"`

@@ -75,6 +75,12 @@ func (LogoutState) ElementType() reflect.Type {
 	return reflect.TypeOf((*logoutState)(nil)).Elem()
 }
 
+// LogoutExists checks whether an existing Logout resource with the given ID exists.
+func LogoutExists(ctx *pulumi.Context,
+	id pulumi.StringInput, state *LogoutState, opts ...pulumi.ResourceOption) pulumi.BoolOutput {
+	return ctx.ExistsResource("maytapi:index:Logout", id, state, "", opts...)
+}
+
 type logoutArgs struct {
 	// Fire when the resource is first created. Default `true`; `false` records the revision without calling Maytapi, to adopt a running fleet without touching it.
 	FireOnCreate *bool `pulumi:"fireOnCreate"`

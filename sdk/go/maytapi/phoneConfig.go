@@ -66,6 +66,12 @@ func (PhoneConfigState) ElementType() reflect.Type {
 	return reflect.TypeOf((*phoneConfigState)(nil)).Elem()
 }
 
+// PhoneConfigExists checks whether an existing PhoneConfig resource with the given ID exists.
+func PhoneConfigExists(ctx *pulumi.Context,
+	id pulumi.StringInput, state *PhoneConfigState, opts ...pulumi.ResourceOption) pulumi.BoolOutput {
+	return ctx.ExistsResource("maytapi:index:PhoneConfig", id, state, "", opts...)
+}
+
 type phoneConfigArgs struct {
 	// Whether Maytapi posts delivery acks to the webhook. Default `false`.
 	AckDelivery *bool `pulumi:"ackDelivery"`

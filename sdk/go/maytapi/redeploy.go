@@ -75,6 +75,12 @@ func (RedeployState) ElementType() reflect.Type {
 	return reflect.TypeOf((*redeployState)(nil)).Elem()
 }
 
+// RedeployExists checks whether an existing Redeploy resource with the given ID exists.
+func RedeployExists(ctx *pulumi.Context,
+	id pulumi.StringInput, state *RedeployState, opts ...pulumi.ResourceOption) pulumi.BoolOutput {
+	return ctx.ExistsResource("maytapi:index:Redeploy", id, state, "", opts...)
+}
+
 type redeployArgs struct {
 	// Fire when the resource is first created. Default `true`; `false` records the revision without calling Maytapi, to adopt a running fleet without touching it.
 	FireOnCreate *bool `pulumi:"fireOnCreate"`

@@ -167,6 +167,12 @@ class FactoryReset(pulumi.CustomResource):
         __props__.__dict__["uncertain"] = None
         return FactoryReset(resource_name, opts=opts, __props__=__props__)
 
+    @staticmethod
+    def exists(id: pulumi.Input[str],
+            opts: Optional[pulumi.ResourceOptions] = None) -> pulumi.Output[bool]:
+        __props__: dict = {}
+        return pulumi.runtime.exists_resource(None, 'maytapi:index:FactoryReset', id, __props__, opts or pulumi.ResourceOptions())
+
     @_builtins.property
     @pulumi.getter
     def fired(self) -> pulumi.Output[_builtins.bool]:
@@ -201,7 +207,7 @@ class FactoryReset(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def revision(self) -> pulumi.Output[Any]:
+    def revision(self) -> pulumi.Output[Union[_builtins.str, _builtins.int]]:
         """
         The revision the action last fired for (or was recorded at, when `fireOnCreate` is `false`).
         """

@@ -48,14 +48,14 @@ class Fleet(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
-                 phones: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['FleetPhoneArgs', 'FleetPhoneArgsDict']]]]] = None,
+                 phones: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['FleetPhoneArgs', 'FleetPhoneArgsDict', 'outputs.FleetPhone']]]]] = None,
                  __props__=None):
         """
         Many phones' webhooks and delivery acks in one resource, each phone with PhoneConfig's rules. Creating or updating it sends `POST /{phoneId}/config` for each phone whose config differs (8 at a time) and for none of the others; refresh reads `GET /{phoneId}/config` of each phone; destroying it restores each phone's default. A phone belongs to one Fleet or PhoneConfig of a program. Import a whole product with its product id as the id.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[Mapping[str, pulumi.Input[Union['FleetPhoneArgs', 'FleetPhoneArgsDict']]]] phones: The phones to configure: a map from phone id (digits, e.g. `"12"`) to its `webhook` and `ackDelivery`. A phone removed from the map is restored to the product default.
+        :param pulumi.Input[Mapping[str, pulumi.Input[Union['FleetPhoneArgs', 'FleetPhoneArgsDict', 'outputs.FleetPhone']]]] phones: The phones to configure: a map from phone id (digits, e.g. `"12"`) to its `webhook` and `ackDelivery`. A phone removed from the map is restored to the product default.
         """
         ...
     @overload
@@ -81,7 +81,7 @@ class Fleet(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
-                 phones: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['FleetPhoneArgs', 'FleetPhoneArgsDict']]]]] = None,
+                 phones: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['FleetPhoneArgs', 'FleetPhoneArgsDict', 'outputs.FleetPhone']]]]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -120,6 +120,12 @@ class Fleet(pulumi.CustomResource):
         __props__.__dict__["failed"] = None
         __props__.__dict__["phones"] = None
         return Fleet(resource_name, opts=opts, __props__=__props__)
+
+    @staticmethod
+    def exists(id: pulumi.Input[str],
+            opts: Optional[pulumi.ResourceOptions] = None) -> pulumi.Output[bool]:
+        __props__: dict = {}
+        return pulumi.runtime.exists_resource(None, 'maytapi:index:Fleet', id, __props__, opts or pulumi.ResourceOptions())
 
     @_builtins.property
     @pulumi.getter

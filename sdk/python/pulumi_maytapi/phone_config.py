@@ -219,6 +219,12 @@ class PhoneConfig(pulumi.CustomResource):
         __props__.__dict__["webhook"] = None
         return PhoneConfig(resource_name, opts=opts, __props__=__props__)
 
+    @staticmethod
+    def exists(id: pulumi.Input[str],
+            opts: Optional[pulumi.ResourceOptions] = None) -> pulumi.Output[bool]:
+        __props__: dict = {}
+        return pulumi.runtime.exists_resource(None, 'maytapi:index:PhoneConfig', id, __props__, opts or pulumi.ResourceOptions())
+
     @_builtins.property
     @pulumi.getter(name="ackDelivery")
     def ack_delivery(self) -> pulumi.Output[_builtins.bool]:
