@@ -905,7 +905,10 @@ def test_hostile_answers_fail_the_up_with_clear_errors_and_no_token(
 
     assert up.returncode != 0
     output = up.output
-    assert output.count("failed: HTTP") == 4, output
+    # each of the four fails with its own message (the CLI may print a failure in its progress
+    # lines as well as in the diagnostics, depending on when its display refreshes)
+    failures = set(re.findall(r"Maytapi [a-z ]+ on phone (\d+) failed: HTTP (\d+)", output))
+    assert failures == {("21", "302"), ("22", "500"), ("23", "200"), ("24", "200")}, output
     assert (
         f"Maytapi set config on phone 21 failed: HTTP 302: redirected to {elsewhere.url}, not followed"
         in output

@@ -252,6 +252,15 @@ def test_two_resources_may_not_declare_one_phone() -> None:
         declarations.declare(12, "PhoneConfig 'b'")
 
 
+def test_the_two_resources_of_one_phone_are_named_in_the_same_order_whichever_came_first() -> None:
+    # A native provider's Checks arrive in no fixed order: the message must not depend on it.
+    for first, second in (("PhoneConfig 'b2'", "PhoneConfig 'c'"), ("PhoneConfig 'c'", "PhoneConfig 'b2'")):
+        declarations = Declarations()
+        declarations.declare("12", first)
+        with pytest.raises(InvalidInputError, match="both PhoneConfig 'b2' and PhoneConfig 'c';"):
+            declarations.declare("12", second)
+
+
 DYNAMIC = ("maytapi_pulumi._provider", "maytapi_pulumi._phone_config", "maytapi_pulumi._actions")
 NATIVE = ("maytapi_pulumi._native",)
 

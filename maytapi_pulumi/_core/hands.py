@@ -110,8 +110,10 @@ class Declarations:
         with self._lock:
             owner = self._by_phone.setdefault(phone, resource)
         if owner != resource:
+            # Named in a fixed order: a native provider's Checks arrive in no fixed order.
+            first, second = sorted((owner, resource))
             raise InvalidInputError(
                 "phone_id",
-                f"phone {phone} is declared by both {owner} and {resource}; a phone has one config",
+                f"phone {phone} is declared by both {first} and {second}; a phone has one config",
                 "keep one of them, or give each its own phone",
             )
