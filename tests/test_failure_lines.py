@@ -1,8 +1,8 @@
 """A Maytapi error is one line in `pulumi up` on both families, on the SDK's declared floor and
 on its newest release; a bug (any other exception) keeps its traceback.
 
-Each SDK gets a virtualenv of its own with the wheel built from this checkout (cached beside the
-interpreters' ones, keyed by the sources). The engine is the project's. What runs on the SDK
+Each SDK gets a virtualenv of its own with the wheel built from this checkout (cached by
+tests/venvs.py, keyed by the sources). The engine is the project's. What runs on the SDK
 under test is the provider process: for the dynamic family the program and the SDK's
 dynamic-provider host, started as the official CLI starts it (`python -m pulumi.dynamic`, not
 through this project's launcher); for the native family the plugin `pulumi-resource-maytapi` of
@@ -23,7 +23,7 @@ import pytest
 from devtools.emulator import RunningEmulator
 from devtools.stack import VENV, Project, write_project
 from tests.conftest import DYNAMIC, NATIVE, Calls, Family
-from tests.test_interpreters import ROOT, sources_key, virtualenv, wheel
+from tests.venvs import package_with_sdk
 
 # The floor pyproject.toml declares (pulumi>=3.216) and the newest release on the package index.
 SDKS = ("3.216.0", "3.272.0")
@@ -65,12 +65,8 @@ Buggy(_Buggy(), "bug", {})
 
 @pytest.fixture(scope="module")
 def sdk_virtualenvs() -> dict[str, Path]:
-    cache = ROOT / ".work" / "interpreters" / sources_key()
-    built = wheel(cache)
-    python = Path(sys._base_executable)
-
     def make(version: str) -> Path:
-        venv = virtualenv(cache / f"sdk{version}", python, built, f"pulumi=={version}")
+        venv = package_with_sdk(version)
         installed = subprocess.run(
             [venv / "bin" / "python", "-c", "import importlib.metadata as m; print(m.version('pulumi'))"],
             capture_output=True,

@@ -7,13 +7,11 @@ the program's own virtualenv holding the floor version of the SDK, on the projec
   floor it declares (its generator's), and the plugin, pulumi-resource-maytapi, runs from the
   package's virtualenv at the package's floor (first on PATH).
 
-The virtualenvs are cached under .work/floor/, keyed by the sources and declarations."""
+The virtualenvs are cached by tests/venvs.py, keyed by the sources and declarations."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,7 +21,7 @@ import pytest
 from devtools.emulator import RunningEmulator
 from devtools.stack import ROOT, Project
 from tests.conftest import DYNAMIC, Calls, Family, stack_outputs, summary
-from tests.test_interpreters import run
+from tests.venvs import SDK_PYTHON, package_with_sdk, virtualenv, wheel
 
 HOOK = "https://hooks.example.com/maytapi"
 
@@ -37,43 +35,23 @@ def floor(pyproject: Path) -> str:
 
 
 PACKAGE_FLOOR = floor(ROOT / "pyproject.toml")
-SDK_FLOOR = floor(ROOT / "sdk" / "python" / "pyproject.toml")
-
-
-def sources_key() -> str:
-    digest = hashlib.sha256()
-    for path in sorted(
-        [*(ROOT / "maytapi_pulumi").rglob("*.py"), *(ROOT / "sdk" / "python" / "pulumi_maytapi").rglob("*.py"),
-         ROOT / "pyproject.toml", ROOT / "sdk" / "python" / "pyproject.toml"]
-    ):  # fmt: skip
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
+SDK_FLOOR = floor(SDK_PYTHON / "pyproject.toml")
 
 
 @pytest.fixture(scope="module")
 def floor_venvs() -> dict[str, Path]:
-    """The virtualenvs: "package", the package's wheel and pulumi==PACKAGE_FLOOR; "sdk": the generated SDK and
+    """The virtualenvs: "package", the package's wheel and pulumi==PACKAGE_FLOOR (the one
+    tests/test_failure_lines.py runs the floor's dynamic host in); "sdk": the generated SDK and
     pulumi==SDK_FLOOR."""
-    cache = ROOT / ".work" / "floor" / sources_key()
-    wanted = {"package": (ROOT, PACKAGE_FLOOR), "sdk": (ROOT / "sdk" / "python", SDK_FLOOR)}
 
-    def make(name: str) -> Path:
-        source, version = wanted[name]
-        venv = cache / name
-        if not (venv / ".complete").exists():
-            shutil.rmtree(venv, ignore_errors=True)
-            wheels = cache / f"{name}-wheel"
-            shutil.rmtree(wheels, ignore_errors=True)
-            run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, source)
-            run(sys.executable, "-m", "venv", venv)
-            (wheel,) = wheels.glob("*.whl")
-            run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                wheel, f"pulumi=={version}")  # fmt: skip
-            (venv / ".complete").touch()
-        return venv
+    def sdk() -> Path:
+        return virtualenv(
+            f"sdk-pulumi{SDK_FLOOR}", Path(sys._base_executable), wheel(SDK_PYTHON), f"pulumi=={SDK_FLOOR}"
+        )
 
-    with ThreadPoolExecutor(len(wanted)) as pool:
-        return dict(zip(wanted, pool.map(make, wanted), strict=True))
+    with ThreadPoolExecutor(2) as pool:
+        package, built = pool.submit(package_with_sdk, PACKAGE_FLOOR), pool.submit(sdk)
+        return {"package": package.result(), "sdk": built.result()}
 
 
 PROGRAM = """\

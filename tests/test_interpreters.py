@@ -3,14 +3,12 @@ Python from 3.10 to 3.13 found here (pyenv), with the package installed from its
 editable), goes through preview, up and destroy with the real CLI, and its provider process runs
 in that same virtualenv.
 
-The virtualenvs are cached under .work/interpreters/, keyed by the package's sources and pins,
-and built in parallel when missing (about a minute with a warm pip cache)."""
+The virtualenvs are cached (tests/venvs.py), keyed by the package's sources and pins, and
+built in parallel when missing (about a minute with a warm pip cache)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +19,7 @@ import pytest
 from devtools.emulator import RunningEmulator
 from devtools.stack import ROOT, Project
 from tests.conftest import Calls
+from tests.venvs import virtualenv, wheel
 
 PYENV = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
 
@@ -41,51 +40,14 @@ def interpreters() -> dict[str, Path]:
 INTERPRETERS = interpreters()
 
 
-def sources_key() -> str:
-    digest = hashlib.sha256()
-    for path in sorted(
-        [*(ROOT / "maytapi_pulumi").rglob("*.py"), ROOT / "pyproject.toml", ROOT / "constraints.txt"]
-    ):
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-def run(*command: str | Path, cwd: Path = ROOT) -> None:
-    done = subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True, timeout=600)
-    if done.returncode != 0:
-        raise AssertionError(f"{' '.join(map(str, command))} failed:\n{done.stdout}\n{done.stderr}")
-
-
-def wheel(cache: Path) -> Path:
-    """The wheel built from this checkout, kept in `cache`."""
-    wheels = cache / "wheel"
-    if not list(wheels.glob("*.whl")):
-        shutil.rmtree(wheels, ignore_errors=True)
-        run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, ROOT)
-    (built,) = wheels.glob("*.whl")
-    return built
-
-
-def virtualenv(venv: Path, python: Path, *install: str | Path) -> Path:
-    """A virtualenv of `python` at `venv` (a virtualenv cannot be moved: it is built in place)
-    with `pip install <install>`, unless a complete one is already there."""
-    if not (venv / ".complete").exists():
-        shutil.rmtree(venv, ignore_errors=True)
-        run(python, "-m", "venv", venv)
-        run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", *install)
-        (venv / ".complete").touch()
-    return venv
-
-
 @pytest.fixture(scope="session")
 def virtualenvs() -> dict[str, Path]:
     """One virtualenv per interpreter, with the wheel built from this checkout installed under
     the pinned constraints."""
-    cache = ROOT / ".work" / "interpreters" / sources_key()
-    built = wheel(cache)
+    built = wheel()
 
     def make(minor: str) -> Path:
-        return virtualenv(cache / f"py{minor}", INTERPRETERS[minor], "-c", ROOT / "constraints.txt", built)
+        return virtualenv(f"py{minor}", INTERPRETERS[minor], "-c", ROOT / "constraints.txt", built)
 
     with ThreadPoolExecutor(len(INTERPRETERS)) as pool:
         return dict(zip(INTERPRETERS, pool.map(make, INTERPRETERS), strict=True))
