@@ -77,6 +77,25 @@ def family(request: pytest.FixtureRequest) -> Family:
     return family
 
 
+# `./dev test` gives each worker whole files (`--dist loadfile`), in collection order: the files
+# that take longest (a clean run's --durations) start first, so that none of them is the run's tail.
+LONGEST_FIRST = (
+    "test_bench.py",
+    "test_resource_options.py",
+    "test_compositions.py",
+    "test_actions.py",
+    "test_fleet.py",
+    "test_phone_config.py",
+    "test_interpreters.py",
+    "test_components.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[RunningEmulator]:
     with RunningEmulator(token=TOKEN, phones=("12", "13", "14"), redeploy_seconds=0.3) as emu:

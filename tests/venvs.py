@@ -5,10 +5,13 @@ package with `pulumi` at its floor) is built once and kept until the sources cha
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from devtools.stack import ROOT
@@ -33,13 +36,23 @@ def cache() -> Path:
     return ROOT / ".work" / "venvs" / digest.hexdigest()[:12]
 
 
+@contextlib.contextmanager
+def _alone(path: Path) -> Iterator[None]:
+    """While `path` is built: test files on other xdist workers may want it at the same time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{path}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def wheel(source: Path = ROOT) -> Path:
     """The wheel built from `source` (the package, or the generated SDK), kept in the cache."""
     wheels = cache() / f"wheel-{source.relative_to(ROOT).as_posix().replace('/', '-') or 'package'}"
-    if not list(wheels.glob("*.whl")):
-        shutil.rmtree(wheels, ignore_errors=True)
-        run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, source)
-    (built,) = wheels.glob("*.whl")
+    with _alone(wheels):
+        if not list(wheels.glob("*.whl")):
+            shutil.rmtree(wheels, ignore_errors=True)
+            run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, source)
+        (built,) = wheels.glob("*.whl")
     return built
 
 
@@ -47,11 +60,14 @@ def virtualenv(name: str, python: Path, *install: str | Path) -> Path:
     """The cached virtualenv `name` of `python` with `pip install <install>`, built in place (a
     virtualenv cannot be moved) unless a complete one is already there."""
     venv = cache() / name
-    if not (venv / ".complete").exists():
-        shutil.rmtree(venv, ignore_errors=True)
-        run(python, "-m", "venv", venv)
-        run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", *install)
-        (venv / ".complete").touch()
+    with _alone(venv):
+        if not (venv / ".complete").exists():
+            shutil.rmtree(venv, ignore_errors=True)
+            run(python, "-m", "venv", venv)
+            run(
+                venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", *install
+            )
+            (venv / ".complete").touch()
     return venv
 
 
