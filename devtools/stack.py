@@ -3,6 +3,7 @@ in, and a small wrapper over the Automation API that tests, the demo and the ben
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -50,6 +51,13 @@ def write_project(directory: Path, name: str, program: str | None) -> None:
     )
     if program is not None:
         (directory / "__main__.py").write_text(textwrap.dedent(program))
+
+
+@functools.cache
+def pulumi_command() -> auto.PulumiCommand:
+    """The project's CLI for the Automation API. Making one runs `pulumi version` (and checks
+    it), so a process makes it once, not once per stack."""
+    return auto.PulumiCommand(root=str(VENV))
 
 
 @dataclass(frozen=True)
@@ -119,7 +127,7 @@ class Project:
             work_dir=str(directory),
             env_vars=env_vars,
             pulumi_home=env_vars["PULUMI_HOME"],
-            pulumi_command=auto.PulumiCommand(root=str(VENV)),
+            pulumi_command=pulumi_command(),
         )
         stack = auto.create_or_select_stack(stack_name, work_dir=str(directory), opts=workspace_opts)
         values = {k: auto.ConfigValue(v) for k, v in (config or {}).items()}

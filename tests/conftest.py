@@ -77,17 +77,24 @@ def family(request: pytest.FixtureRequest) -> Family:
     return family
 
 
-# `./dev test` gives each worker whole files (`--dist loadfile`), in collection order: the files
-# that take longest (a clean run's --durations) start first, so that none of them is the run's tail.
+# `./dev test` gives each worker whole files (`--dist loadfile --no-loadscope-reorder`), in
+# collection order: the files that take longest (a clean run's --durations, 2026-12-02) start
+# first, so that none of them is the run's tail.
 LONGEST_FIRST = (
-    "test_bench.py",
-    "test_resource_options.py",
-    "test_compositions.py",
     "test_actions.py",
-    "test_fleet.py",
+    "test_bench.py",
+    "test_compositions.py",
     "test_phone_config.py",
-    "test_interpreters.py",
+    "test_resource_options.py",
+    "test_sdk.py",
+    "test_examples.py",
     "test_components.py",
+    "test_fleet.py",
+    "test_interpreters.py",
+    "test_interruptions.py",
+    "test_functions.py",
+    "test_floor.py",
+    "test_review.py",
 )
 
 

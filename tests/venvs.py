@@ -1,17 +1,26 @@
 """Virtualenvs other than the project's, for the tests that run a program or a provider in one
-(other interpreters, the SDK's floor and newest versions). One cache for all of them under
-.work/venvs/, keyed by the sources they install, so a virtualenv two test files need (the
-package with `pulumi` at its floor) is built once and kept until the sources change."""
+(other interpreters, the SDK's floor and newest versions). Each is two layers:
+
+- a base holding the third-party packages, in the user cache (~/.cache/maytapi-pulumi/venvs/,
+  or $XDG_CACHE_HOME), keyed by the interpreter and the requirements (the wheels' own declared
+  dependencies among them): built once per machine, shared by every checkout;
+- over it, in this checkout's .work/venvs/, keyed by the sources, a virtualenv holding only the
+  checkout's wheels, which sees the base's packages through a .pth file.
+
+So a fresh clone installs its own code, not the Pulumi SDK and its gRPC again, and a virtualenv
+two test files need (the package with `pulumi` at its floor) is built once."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from devtools.stack import ROOT
@@ -56,19 +65,59 @@ def wheel(source: Path = ROOT) -> Path:
     return built
 
 
-def virtualenv(name: str, python: Path, *install: str | Path) -> Path:
-    """The cached virtualenv `name` of `python` with `pip install <install>`, built in place (a
-    virtualenv cannot be moved) unless a complete one is already there."""
-    venv = cache() / name
+def _requires(built: Path) -> list[str]:
+    """What a wheel declares it needs, but for its extras."""
+    with zipfile.ZipFile(built) as archive:
+        (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        lines = archive.read(metadata).decode().splitlines()
+    return [
+        line.removeprefix("Requires-Dist:").strip()
+        for line in lines
+        if line.startswith("Requires-Dist:") and "extra ==" not in line
+    ]
+
+
+def _built(venv: Path, fill: Callable[[Path], None]) -> Path:
+    """`venv`, built in place by `fill` (a virtualenv cannot be moved) unless a complete one is
+    already there."""
     with _alone(venv):
         if not (venv / ".complete").exists():
             shutil.rmtree(venv, ignore_errors=True)
-            run(python, "-m", "venv", venv)
-            run(
-                venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", *install
-            )
+            fill(venv)
             (venv / ".complete").touch()
     return venv
+
+
+def _pip_install(venv: Path, *install: str | Path) -> None:
+    run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", *install)
+
+
+def virtualenv(name: str, python: Path, *install: str | Path) -> Path:
+    """The virtualenv `name` of `python` with `pip install <install>`, where the wheels among
+    `install` are this checkout's and the rest are requirements (or pip options)."""
+    wheels = [Path(i) for i in install if str(i).endswith(".whl")]
+    requirements = [str(i) for i in install if not str(i).endswith(".whl")]
+    requirements += [r for w in wheels for r in _requires(w)]
+    key = hashlib.sha256(str(python).encode())
+    for item in requirements:
+        key.update(b"\0" + (Path(item).read_bytes() if Path(item).is_file() else item.encode()))
+
+    def third_party(venv: Path) -> None:
+        run(python, "-m", "venv", venv)
+        _pip_install(venv, *requirements)
+
+    user_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    base = _built(user_cache / "maytapi-pulumi" / "venvs" / f"{name}-{key.hexdigest()[:12]}", third_party)
+
+    def ours(venv: Path) -> None:
+        run(python, "-m", "venv", "--without-pip", venv)
+        (site,) = (venv / "lib").glob("python*/site-packages")
+        (base_site,) = (base / "lib").glob("python*/site-packages")
+        (site / "maytapi_base.pth").write_text(f"import site; site.addsitedir({str(base_site)!r})\n")
+        # pip comes from the base, and installs into the virtualenv running it: this one
+        _pip_install(venv, "--no-deps", "--no-index", *wheels)
+
+    return _built(cache() / name, ours)
 
 
 def package_with_sdk(version: str) -> Path:
