@@ -916,21 +916,12 @@ def write_json(results: Results, out: Path) -> None:
     out.write_text(json.dumps(document, indent=2) + "\n")
 
 
-# The smoke run (tests/test_bench.py): every scenario on every fleet, as few phones as keep
-# update_some (3 phones) apart from update, and enough under latency to fill 8 calls in flight.
-QUICK_N, QUICK_LATENCY_N = 4, 10
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m devtools.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10,100,500", help="fleet sizes N, comma-separated")
     parser.add_argument("--latency-ms", type=float, default=50.0, help="emulator latency of create_latency")
     parser.add_argument("--latency-n", type=int, default=100, help="N of create_latency")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help=f"smoke run: N={QUICK_N} only (create_latency: N={QUICK_LATENCY_N})",
-    )
+    parser.add_argument("--quick", action="store_true", help="smoke run: N=10 only (create_latency too)")
     all_scenarios = [*SCENARIOS, LATENCY_SCENARIO]
     parser.add_argument("--scenarios", default=",".join(all_scenarios), help="a comma-separated subset")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the JSON results go")
@@ -940,8 +931,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="the fleets run beside the floor and the dynamic PhoneConfigs, comma-separated",
     )
     args = parser.parse_args(argv)
-    args.sizes = [QUICK_N] if args.quick else [int(s) for s in args.sizes.split(",")]
-    args.latency_n = QUICK_LATENCY_N if args.quick else args.latency_n
+    args.sizes = [10] if args.quick else [int(s) for s in args.sizes.split(",")]
+    args.latency_n = 10 if args.quick else args.latency_n
     args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     args.others = [s.strip() for s in args.others.split(",") if s.strip()]
     if set(args.others) - set(OTHERS):

@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from devtools.bench import QUICK_LATENCY_N as LATENCY_N
-from devtools.bench import QUICK_N as N
-
 ROOT = Path(__file__).resolve().parent.parent
+N = 10  # --quick: N=10 for every scenario, create_latency included
 
 MINIMUM = {
     "create": {"POST /{id}/config": N},
@@ -25,7 +23,7 @@ MINIMUM = {
     "add_actions": {},  # N Redeploy with fire_on_create=False: recorded, never called
     "fire": {"GET /{id}/redeploy": N},
     "destroy": {"POST /{id}/config": N},  # the actions' delete makes no call
-    "create_latency": {"POST /{id}/config": LATENCY_N},
+    "create_latency": {"POST /{id}/config": N},
 }
 
 
@@ -45,7 +43,7 @@ def test_quick_bench_makes_exactly_the_minimal_api_calls(tmp_path: Path) -> None
     rows = json.loads(out.read_text())["rows"]
     assert sorted(row["scenario"] for row in rows) == sorted(MINIMUM)
     for row in rows:
-        assert row["n"] == (LATENCY_N if row["scenario"] == "create_latency" else N)
+        assert row["n"] == N
         assert row["api_calls"] == MINIMUM[row["scenario"]], row["scenario"]
         assert row["minimum_calls"] == MINIMUM[row["scenario"]], row["scenario"]
         assert row["calls_ok"] is True
