@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -174,5 +173,9 @@ def test_a_maytapi_error_is_one_line_and_a_bug_keeps_its_traceback(
         return
     assert bug[0] == "error: Traceback (most recent call last):"
     assert bug[-1] == f"RuntimeError: {bug_message}"
-    host = f"{venv}/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages/pulumi/dynamic"
-    assert f'  File "{host}/__main__.py", line ' in "\n".join(bug)
+    # the SDK the program's virtualenv sees (tests/venvs.py: its third-party layer)
+    dynamic = subprocess.run(
+        [venv / "bin" / "python", "-c", "import pulumi.dynamic as d; print(d.__file__)"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    assert f'  File "{Path(dynamic).parent}/__main__.py", line ' in "\n".join(bug)
