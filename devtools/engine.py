@@ -60,7 +60,7 @@ PROGRESS_EVERY = 15.0
 # other packages (the cloud state backends and KMS clients, an OpenAPI library for `pulumi
 # cloud`, git, telemetry) of which this project runs only the package initializers: compiled
 # without optimization or inlining (-N -l). No package gets DWARF, which the link strips anyway
-# (-ldflags=-w). Together a quarter less CPU: the first `./dev up` is a minute shorter on 2 cores.
+# (-ldflags=-w). Together a fifth less CPU (491 -> 394 CPU-seconds): 47 s off the build on 2 cores.
 _OPTIMIZED = ("std", "github.com/pulumi/...", "google.golang.org/grpc/...", "google.golang.org/protobuf/...",
               "maytapi-pulumi/engine/...")  # fmt: skip
 GCFLAGS = (
