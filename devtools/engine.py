@@ -70,6 +70,11 @@ GCFLAGS = (
 )
 
 
+def user_cache() -> Path:
+    """Where the project keeps what outlives a checkout (builds, virtualenvs): one per machine."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "maytapi-pulumi"
+
+
 class SetupError(Exception):
     """The engine could not be provided; the message says what to do."""
 
@@ -96,8 +101,7 @@ class Tool:
             for path in sorted([base] if base.is_file() else base.rglob("*")):
                 if path.is_file():
                     digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        return Path(cache) / "maytapi-pulumi" / "engine" / f"{self.name}-{digest.hexdigest()[:12]}"
+        return user_cache() / "engine" / f"{self.name}-{digest.hexdigest()[:12]}"
 
 
 _GO_MODULE = ("go.mod", "go.sum")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from devtools.engine import user_cache
 from devtools.stack import ROOT
 
 SDK_PYTHON = ROOT / "sdk" / "python"
@@ -106,8 +106,7 @@ def virtualenv(name: str, python: Path, *install: str | Path) -> Path:
         run(python, "-m", "venv", venv)
         _pip_install(venv, *requirements)
 
-    user_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    base = _built(user_cache / "maytapi-pulumi" / "venvs" / f"{name}-{key.hexdigest()[:12]}", third_party)
+    base = _built(user_cache() / "venvs" / f"{name}-{key.hexdigest()[:12]}", third_party)
 
     def ours(venv: Path) -> None:
         run(python, "-m", "venv", "--without-pip", venv)
