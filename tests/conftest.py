@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import shutil
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,11 +14,12 @@ from typing import Any
 
 import dill
 import pytest
+import yaml
 from pulumi import automation as auto
 from pulumi.dynamic import ResourceProvider
 
 from devtools.emulator import RunningEmulator
-from devtools.stack import CliRun, Project
+from devtools.stack import CliRun, Project, write_project
 from maytapi_pulumi._native.schema import camel
 
 TOKEN = "tok-SECRET-4f1c9e-do-not-leak"
@@ -137,8 +139,46 @@ def calls(emu: RunningEmulator) -> Calls:
 _names = itertools.count()
 
 
+@dataclass(frozen=True)
+class StackTemplate:
+    """A stack the CLI made once per worker (`pulumi stack init`, then the emulator's settings
+    and the token, encrypted, by `pulumi config set-all`), before any update. A test's stack
+    starts as a copy of its two files, which saves it two of the three CLI runs a new stack
+    costs; only `pulumi stack select` remains (the workspace then knows the stack)."""
+
+    project: Project
+    state_dir: Path
+
+    def copy(self, directory: Path, state_dir: Path, program: str, config: Mapping[str, str]) -> Project:
+        """A new project directory running `program` whose stack `dev` is a copy of the
+        template's, with `config` (plain values) added to its settings."""
+        write_project(directory, "maytapi-test", program)
+        settings = yaml.safe_load((self.project.directory / "Pulumi.dev.yaml").read_text())
+        # a key without a namespace is the project's, as `pulumi config set` reads it
+        settings["config"] |= {key if ":" in key else f"maytapi-test:{key}": v for key, v in config.items()}
+        (directory / "Pulumi.dev.yaml").write_text(yaml.safe_dump(settings))
+        state_dir.mkdir(parents=True)
+        shutil.copytree(self.state_dir / "backend", state_dir / "backend")
+        return Project.open(directory, state_dir)
+
+
+@pytest.fixture(scope="session")
+def stack_template(tmp_path_factory: pytest.TempPathFactory, emulator: RunningEmulator) -> StackTemplate:
+    base = tmp_path_factory.mktemp("stack-template")
+    project = Project.create(
+        base / "project",
+        base / "state",
+        "",
+        config={"maytapi:productId": emulator.product_id, "maytapi:baseUrl": emulator.base_url},
+        secrets={"maytapi:apiToken": emulator.token},
+    )
+    return StackTemplate(project, base / "state")
+
+
 @pytest.fixture
-def make_project(tmp_path: Path, emu: RunningEmulator) -> Callable[..., Project]:
+def make_project(
+    tmp_path: Path, emu: RunningEmulator, stack_template: StackTemplate
+) -> Callable[..., Project]:
     """A real stack running `program` against the emulator; settings from stack config."""
 
     def make(
@@ -149,19 +189,25 @@ def make_project(tmp_path: Path, emu: RunningEmulator) -> Callable[..., Project]
         family: Family = DYNAMIC,
     ) -> Project:
         """`family` says the program's language: a YAML program replaces Pulumi.yaml."""
-        base: dict[str, Any] = {}
-        token: dict[str, str] = {}
-        if settings:
-            base = {"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url}
-            token = {"maytapi:apiToken": emu.token}
         n = next(_names)
-        project = Project.create(
-            tmp_path / f"project{n}",
-            tmp_path / f"state{n}",
-            "" if family.language == "yaml" else program,
-            config={**base, **(config or {})},
-            secrets={**token, **(secrets or {})},
-        )
+        directory, state_dir = tmp_path / f"project{n}", tmp_path / f"state{n}"
+        source = "" if family.language == "yaml" else program
+        if settings and not secrets:
+            project = stack_template.copy(directory, state_dir, source, config or {})
+        else:
+            # other secrets are encrypted by the CLI, as a user's `pulumi config set --secret`
+            base: dict[str, Any] = {}
+            token: dict[str, str] = {}
+            if settings:
+                base = {"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url}
+                token = {"maytapi:apiToken": emu.token}
+            project = Project.create(
+                directory,
+                state_dir,
+                source,
+                config={**base, **(config or {})},
+                secrets={**token, **(secrets or {})},
+            )
         if family.language == "yaml":
             family.write(project, program)
         return project
