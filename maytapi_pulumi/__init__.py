@@ -2,7 +2,9 @@
 
 The Pulumi resources (PhoneConfig, Fleet, Redeploy, FactoryReset, Logout) and functions
 (get_phones, get_phone_config, get_phone_status) are loaded on first use, so the client
-(MaytapiClient, its models, settings and errors) can be imported without Pulumi.
+(MaytapiClient, its models, settings and errors) can be imported without Pulumi; the client and
+its models are loaded on first use too, so a program (or a preview) that never calls the API
+does not load requests and pydantic's models.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._client import Action, MaytapiClient
+from ._endpoints import Action
 from ._errors import (
     ApiError,
     AuthenticationError,
@@ -21,23 +23,12 @@ from ._errors import (
     RateLimitedError,
     TransportError,
 )
-from ._models import (
-    BackupSuccess,
-    ConfigRequest,
-    ConnectionState,
-    DeleteSuccess,
-    JustSuccess,
-    Phone,
-    PhoneStatus,
-    RedeployResponse,
-    StatusResponse,
-)
-from ._models import PhoneConfig as PhoneConfigBody
 from ._settings import DEFAULT_BASE_URL, Settings
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._actions import ActionArgs, FactoryReset, Logout, Redeploy, RedeployArgs
+    from ._client import MaytapiClient
     from ._fleet import Fleet, FleetArgs, FleetPhone
     from ._functions import (
         GetPhoneConfigResult,
@@ -47,9 +38,38 @@ if TYPE_CHECKING:
         get_phone_status,
         get_phones,
     )
+    from ._models import (
+        BackupSuccess,
+        ConfigRequest,
+        ConnectionState,
+        DeleteSuccess,
+        JustSuccess,
+        Phone,
+        PhoneStatus,
+        RedeployResponse,
+        StatusResponse,
+    )
+    from ._models import PhoneConfig as PhoneConfigBody
     from ._phone_config import PhoneConfig, PhoneConfigArgs
 
-_RESOURCES = {
+# name: its module (":" and its name there, where that differs)
+_LAZY = {
+    "MaytapiClient": "._client",
+    **dict.fromkeys(
+        [
+            "BackupSuccess",
+            "ConfigRequest",
+            "ConnectionState",
+            "DeleteSuccess",
+            "JustSuccess",
+            "Phone",
+            "PhoneStatus",
+            "RedeployResponse",
+            "StatusResponse",
+        ],
+        "._models",
+    ),
+    "PhoneConfigBody": "._models:PhoneConfig",
     "PhoneConfig": "._phone_config",
     "PhoneConfigArgs": "._phone_config",
     "Redeploy": "._actions",
@@ -112,7 +132,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _RESOURCES.get(name)
-    if module is None:
+    where = _LAZY.get(name)
+    if where is None:
         raise AttributeError(f"module 'maytapi_pulumi' has no attribute {name!r}")
-    return getattr(importlib.import_module(module, __name__), name)
+    module, _, attribute = where.partition(":")
+    return getattr(importlib.import_module(module, __name__), attribute or name)

@@ -11,8 +11,8 @@ from typing import Any, ClassVar, NoReturn
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, UpdateResult
 
-from ._client import Action
 from ._core import action as rules
+from ._endpoints import Action
 from ._provider import MaytapiProvider, from_sdk, resource_props
 
 

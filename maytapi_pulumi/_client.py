@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
-import enum
 import json as jsonlib
 import logging
 import random
@@ -29,6 +28,7 @@ from urllib3.exceptions import NewConnectionError
 from urllib3.poolmanager import PoolManager
 
 from . import _validation
+from ._endpoints import Action
 from ._errors import (
     MAX_QUOTE,
     ApiError,
@@ -65,14 +65,6 @@ MAX_BACKOFF = 8.0
 DEFAULT_CALL_TIMEOUT = 120.0
 _REFUSED = (429, 503)  # the server refused the request: it did not act
 _GATEWAY = (502, 504)  # a proxy may have forwarded the request before failing
-
-
-class Action(enum.Enum):
-    """An operational action: its endpoint, and its name in messages and type tokens."""
-
-    REDEPLOY = "redeploy"
-    FACTORY_RESET = "factoryreset"
-    LOGOUT = "logout"
 
 
 class MaytapiClient:

@@ -13,19 +13,21 @@ import traceback
 import types
 import weakref
 from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN as SDK_UNKNOWN
 
-from ._client import MaytapiClient
 from ._core import common
 from ._core.common import UNKNOWN, Failure, Props
 from ._core.hands import Declarations
 from ._errors import InvalidInputError, MaytapiError
 from ._settings import SOURCES, Settings
+
+if TYPE_CHECKING:
+    from ._client import MaytapiClient
 
 T = TypeVar("T")
 

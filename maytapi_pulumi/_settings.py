@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
-
-from pydantic import SecretStr
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import _validation
 from ._errors import InvalidInputError, MissingSettingError
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
 DEFAULT_BASE_URL = "https://api.maytapi.com/api"
 DEFAULT_READ_TIMEOUT = 30.0
@@ -55,7 +56,7 @@ class Settings:
         # Normalise in place: callers compare and hash settings (one client per product).
         object.__setattr__(self, "product_id", _validation.product_id(self.product_id))
         if isinstance(self.api_token, str):
-            object.__setattr__(self, "api_token", SecretStr(self.api_token))
+            object.__setattr__(self, "api_token", _secret(self.api_token))
         if not self.api_token.get_secret_value().strip():
             raise InvalidInputError("api_token", "is empty", "use the token shown in the Maytapi console")
         _validation.webhook(self.base_url, "base_url")
@@ -88,11 +89,19 @@ class Settings:
             raise MissingSettingError(missing)
         return cls(
             product_id=values["product_id"],
-            api_token=SecretStr(values["api_token"]),
+            api_token=_secret(values["api_token"]),
             base_url=values.get("base_url", DEFAULT_BASE_URL),
             read_timeout=_seconds(values.get("read_timeout", DEFAULT_READ_TIMEOUT)),
             max_retries=_count(values.get("max_retries", DEFAULT_MAX_RETRIES)),
         )
+
+
+def _secret(value: str) -> SecretStr:
+    # Imported here: pydantic is a tenth of a Python process's start, and a program declaring
+    # resources never builds settings (only the provider does).
+    from pydantic import SecretStr
+
+    return SecretStr(value)
 
 
 def _seconds(value: object) -> float:

@@ -97,6 +97,19 @@ def test_the_client_core_imports_no_pulumi() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
+def test_a_program_and_a_preview_load_no_http_client() -> None:
+    # Most of the engine's Python processes never call the API: each program run, and a
+    # provider that only checks and diffs. The client (requests) and pydantic load on first
+    # use, not with the resources, the native provider or their rules.
+    code = (
+        "import sys; from maytapi_pulumi import PhoneConfig, Fleet, Redeploy, Settings, get_phones; "
+        "import maytapi_pulumi._native.server; "
+        "loaded = [m for m in ('requests', 'urllib3', 'pydantic') if m in sys.modules]; "
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
 def attribute_docs(module: str, class_name: str) -> dict[str, str]:
     """Each annotated attribute of a class and the docstring under it, whitespace collapsed."""
     tree = ast.parse((ROOT / "maytapi_pulumi" / f"{module}.py").read_text())

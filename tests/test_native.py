@@ -21,9 +21,9 @@ from devtools.bench import most_in_flight
 from devtools.emulator import RunningEmulator
 from devtools.stack import VENV, Project, engine_env, write_project
 from maytapi_pulumi import __version__
-from maytapi_pulumi._client import Action
 from maytapi_pulumi._core import action, fleet, phone_config, properties
 from maytapi_pulumi._core.urn import type_of
+from maytapi_pulumi._endpoints import Action
 from maytapi_pulumi._native.provider import MaytapiProvider, to_wire
 from maytapi_pulumi._native.schema import camel, schema
 from maytapi_pulumi._settings import SOURCES

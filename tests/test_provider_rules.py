@@ -18,11 +18,11 @@ from pulumi.runtime.rpc import UNKNOWN
 from devtools.stack import ROOT
 from maytapi_pulumi import InvalidInputError, MaytapiError, PhoneConfigBody, PhoneNotFoundError, Settings
 from maytapi_pulumi._actions import LogoutProvider, RedeployProvider
-from maytapi_pulumi._client import Action
 from maytapi_pulumi._core import action as action_rules
 from maytapi_pulumi._core import common
 from maytapi_pulumi._core import phone_config as rules
 from maytapi_pulumi._core.hands import Claims, Declarations
+from maytapi_pulumi._endpoints import Action
 from maytapi_pulumi._phone_config import PhoneConfigArgs, PhoneConfigProvider
 from maytapi_pulumi._provider import from_sdk, resource_props
 

@@ -7,12 +7,15 @@ import datetime
 import time
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import _validation
-from .._client import Action, MaytapiClient
+from .._endpoints import Action
 from .._errors import InvalidInputError, MaytapiError, TransportError
 from .common import Diff, Failure, Props, Rule, changed, check_inputs
+
+if TYPE_CHECKING:
+    from .._client import MaytapiClient
 
 # A change of either fires the action again; every other input only shapes how it fires.
 FIRING = ("phone_id", "revision")

@@ -7,12 +7,14 @@ import difflib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from .. import _validation
-from .._client import MaytapiClient
 from .._errors import InvalidInputError, MaytapiError, MissingSettingError, PhoneNotFoundError
 from .._settings import SOURCES, Settings
+
+if TYPE_CHECKING:
+    from .._client import MaytapiClient
 
 
 class _Unknown:
@@ -157,6 +159,10 @@ _clients_lock = threading.Lock()
 
 def client_for(settings: Settings) -> MaytapiClient:
     """One client (one connection pool) per product and settings, shared by every resource."""
+    # Imported here: the HTTP client (requests, pydantic) is a fifth of a Python process's start,
+    # and most of the engine's processes (programs, previews) never call the API.
+    from .._client import MaytapiClient
+
     with _clients_lock:
         client = _clients.get(settings)
         if client is None:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import _validation
-from .._client import MaytapiClient
 from .._errors import InvalidInputError, MaytapiError
 from . import phone_config
 from .common import UNKNOWN, Diff, Failure, Props, check_inputs, is_unknown
 from .hands import Claims
+
+if TYPE_CHECKING:
+    from .._client import MaytapiClient
 
 T = TypeVar("T")
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import _validation
-from .._client import MaytapiClient
 from .._errors import MaytapiError, PhoneNotFoundError
-from .._models import Phone, PhoneStatus
 from .common import Failure, Props, check_inputs, no_such_phone
 from .properties import PHONE_CONFIG, Property
+
+if TYPE_CHECKING:
+    from .._client import MaytapiClient
+    from .._models import Phone, PhoneStatus
 
 T = TypeVar("T")
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import _validation
-from .._client import MaytapiClient
 from .._errors import MaytapiError, PhoneNotFoundError
-from .._models import PhoneConfig as LiveConfig
 from .common import Diff, Failure, Props, Rule, changed, check_inputs, is_unknown, no_such_phone
 from .hands import Claims
+
+if TYPE_CHECKING:
+    from .._client import MaytapiClient
+    from .._models import PhoneConfig as LiveConfig
 
 INPUTS = ("phone_id", "webhook", "ack_delivery", "allow_insecure_http", "adopt", "reapply_trigger")
 OUTPUTS = ("phone_id", "webhook", "ack_delivery")

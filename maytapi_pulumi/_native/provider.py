@@ -10,24 +10,27 @@ import os
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.runtime.rpc import UNKNOWN as WIRE_UNKNOWN
 
-from .._client import Action, MaytapiClient
 from .._core import action, common, fleet, phone_config
 from .._core import functions as core_functions
 from .._core.common import UNKNOWN, Diff, Failure, Props
 from .._core.hands import Declarations
 from .._core.properties import FACTORY_RESET, FLEET, LOGOUT, PHONE_CONFIG, REDEPLOY, Kind
 from .._core.urn import name_of, type_of
+from .._endpoints import Action
 from .._errors import InvalidInputError, MaytapiError
 from .._plugin import deployment_claims, warn
 from .._settings import SOURCES, Settings
 from . import functions
 from .schema import camel, in_camel_case, schema, snake, token
+
+if TYPE_CHECKING:
+    from .._client import MaytapiClient
 
 T = TypeVar("T")
 
