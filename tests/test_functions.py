@@ -379,27 +379,31 @@ def test_a_missing_phone_is_named_and_an_api_error_carries_the_servers_message(
 
 
 def test_a_function_fed_by_an_output_unknown_at_preview_waits_for_it_and_calls_after_it(
-    make_project: Callable[..., Project], calls: Calls, family: Family
+    make_project: Callable[..., Project], family: Family
 ) -> None:
     """The redeploy's fired_at is unknown until it fires: the preview makes no call, and the
     up reads the status after the redeploy (the emulator's phone is then loading)."""
     function = "get_phone_status_output" if family.name == "native" else "get_phone_status"
-    project = make_project(
-        family.imports("Redeploy", function)
-        + f"""
+    # A phone of its own that loads for a minute after a redeploy: the session emulator's
+    # phones are ready again after 0.3 s, which a loaded machine can spend between two calls.
+    with RunningEmulator(token=TOKEN, phones=("12",), redeploy_seconds=60) as slow:
+        project = make_project(
+            family.imports("Redeploy", function)
+            + f"""
 import pulumi
 
 redeploy = Redeploy("restart", phone_id="12", revision="r1")
 status = {function}(phone_id=redeploy.fired_at.apply(lambda _: "12"))
 pulumi.export("state", status.apply(lambda s: s["state"] if isinstance(s, dict) else s.state))
-"""
-    )
-    calls.take()
-    project.cli("preview")
-    assert calls.take() == []
-    project.cli("up", "--yes")
-    assert calls.take() == [("GET", "/12/redeploy"), ("GET", "/12/status")]
-    assert stack_outputs(project) == {"state": "OPENING"}
+""",
+            config={"maytapi:productId": slow.product_id, "maytapi:baseUrl": slow.base_url},
+        )
+        calls = Calls(slow)
+        project.cli("preview")
+        assert calls.take() == []
+        project.cli("up", "--yes")
+        assert calls.take() == [("GET", "/12/redeploy"), ("GET", "/12/status")]
+        assert stack_outputs(project) == {"state": "OPENING"}
 
 
 @pytest.mark.parametrize("form", ["python", "dynamic"])
