@@ -1,6 +1,6 @@
 """Where the API token lives, exactly as the README's Reference says: encrypted in the stack
 config and in the default provider's state entry (of the dynamic resources or of the native
-provider), in clear only with --show-secrets, not in the engine's own debug logs (engine v3.276;
+provider), in clear only with --show-secrets, not in the engine's own debug logs (engine v3.277;
 v3.260 logged it at -v=9), and nowhere in what the usual commands print."""
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def test_the_token_lives_only_where_the_readme_says(
     stored = [f for f in backend.rglob("*") if f.is_file()]
     assert stored and not any(TOKEN.encode() in f.read_bytes() for f in stored)
 
-    # the engine's own debug logs (v3.260 wrote it there in clear; v3.276 does not), whether
+    # the engine's own debug logs (v3.260 wrote it there in clear; v3.276 and v3.277 do not), whether
     # written to the temp directory or to stderr, the plugins' logs flowing into them, with a
     # change to apply
     with tempfile.TemporaryDirectory() as temp:

@@ -4,7 +4,7 @@ go 1.25
 
 require (
 	github.com/maytapi-pulumi/maytapi-pulumi/sdk/go v0.1.0
-	github.com/pulumi/pulumi/sdk/v3 v3.276.0
+	github.com/pulumi/pulumi/sdk/v3 v3.277.0
 )
 
 // The SDK of this checkout; outside it, drop this line to use the published module.
