@@ -210,7 +210,7 @@ class Fleet:
             directory / "project",
             directory / "state",
             self.source(),
-            config={"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url},
+            config=emu.stack_config,
             secrets={"maytapi:apiToken": emu.token},
             name="maytapi-bench",
         )

@@ -79,6 +79,12 @@ class RunningEmulator:
         self.api_url = f"{self.base_url}/{product_id}"
         self.control_url = f"{self.root_url}/_emulator"
 
+    @property
+    def stack_config(self) -> dict[str, str]:
+        """The plain stack config that points a program at this emulator; its token goes in as
+        a secret (`maytapi:apiToken`)."""
+        return {"maytapi:productId": self.product_id, "maytapi:baseUrl": self.base_url}
+
     def _control(self, method: str, path: str, json: Any = None) -> Any:
         response = self._session.request(method, f"{self.control_url}/{path}", json=json, timeout=10)
         if not response.ok:

@@ -61,7 +61,7 @@ def main(argv: list[str]) -> int:
                 Path(tmp) / "project",
                 Path(tmp) / "state",
                 program,
-                config={"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url},
+                config=emu.stack_config,
                 secrets={"maytapi:apiToken": emu.token},
             )
             changes = project.up().summary.resource_changes

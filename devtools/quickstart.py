@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             ROOT,
             STATE,
             stack_name="quickstart",
-            config={"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url},
+            config=emu.stack_config,
             secrets={"maytapi:apiToken": emu.token},
         )
         if args.review:

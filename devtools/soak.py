@@ -129,11 +129,7 @@ class Soak:
             self.workdir / f"project{self.projects}",
             self.workdir / f"state{self.projects}",
             program,
-            config={
-                "maytapi:productId": self.emu.product_id,
-                "maytapi:baseUrl": self.emu.base_url,
-                **(config or {}),
-            },
+            config={**self.emu.stack_config, **(config or {})},
             secrets={"maytapi:apiToken": TOKEN},
         )
 

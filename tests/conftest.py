@@ -169,7 +169,7 @@ def stack_template(tmp_path_factory: pytest.TempPathFactory, emulator: RunningEm
         base / "project",
         base / "state",
         "",
-        config={"maytapi:productId": emulator.product_id, "maytapi:baseUrl": emulator.base_url},
+        config=emulator.stack_config,
         secrets={"maytapi:apiToken": emulator.token},
     )
     return StackTemplate(project, base / "state")
@@ -199,7 +199,7 @@ def make_project(
             base: dict[str, Any] = {}
             token: dict[str, str] = {}
             if settings:
-                base = {"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url}
+                base = emu.stack_config
                 token = {"maytapi:apiToken": emu.token}
             project = Project.create(
                 directory,
@@ -255,6 +255,11 @@ def yaml_program(*resources: tuple[str, str, Mapping[str, Any], Mapping[str, Any
         lines += [f"  {name}:", f"    type: {YAML.type_token(kind)}", f"    properties: {json.dumps(props)}"]
         lines += [f"    options: {json.dumps(opts)}"] if opts else []
     return "\n".join(lines) + "\n"
+
+
+def version(text: str) -> tuple[int, ...]:
+    """A release number ("3.277.0") as a tuple that compares as versions do."""
+    return tuple(int(n) for n in text.split("."))
 
 
 def phones(emu: RunningEmulator, *ids: str) -> dict[str, tuple[str, bool]]:

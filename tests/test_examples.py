@@ -30,7 +30,7 @@ def example(tmp_path: Path, emu: RunningEmulator) -> Callable[..., Project]:
             EXAMPLES / name,
             tmp_path / name,
             tmp_path / "state",
-            config={"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url},
+            config=emu.stack_config,
             secrets={"maytapi:apiToken": emu.token},
         )
 

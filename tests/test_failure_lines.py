@@ -138,7 +138,7 @@ def test_a_maytapi_error_is_one_line_and_a_bug_keeps_its_traceback(
     project = Project.open(
         directory,
         tmp_path / "state",
-        config={"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url},
+        config=emu.stack_config,
         secrets={"maytapi:apiToken": "not-the-token"},
         env={
             "PATH": os.pathsep.join(

@@ -29,12 +29,7 @@ GET = {p: ("GET", f"/{p}/config") for p in ("12", "13", "14")}
 def client(emu: RunningEmulator, max_retries: int = 0) -> MaytapiClient:
     return MaytapiClient(
         Settings.from_sources(
-            {
-                "maytapi:productId": emu.product_id,
-                "maytapi:apiToken": emu.token,
-                "maytapi:baseUrl": emu.base_url,
-                "maytapi:maxRetries": str(max_retries),
-            },
+            {**emu.stack_config, "maytapi:apiToken": emu.token, "maytapi:maxRetries": str(max_retries)},
             {},
         )
     )

@@ -78,7 +78,7 @@ def test_a_lifecycle_with_the_floor_version_of_the_sdk(
         tmp_path / "project",
         tmp_path / "state",
         PROGRAM.format(imports=imports, webhook=HOOK),
-        config={"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url},
+        config=emu.stack_config,
         secrets={"maytapi:apiToken": emu.token},
     )
     (project.directory / "Pulumi.yaml").write_text(

@@ -396,7 +396,7 @@ redeploy = Redeploy("restart", phone_id="12", revision="r1")
 status = {function}(phone_id=redeploy.fired_at.apply(lambda _: "12"))
 pulumi.export("state", status.apply(lambda s: s["state"] if isinstance(s, dict) else s.state))
 """,
-            config={"maytapi:productId": slow.product_id, "maytapi:baseUrl": slow.base_url},
+            config=slow.stack_config,
         )
         calls = Calls(slow)
         project.cli("preview")

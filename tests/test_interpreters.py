@@ -125,7 +125,7 @@ def test_a_program_in_its_own_virtualenv_has_its_provider_served_there(
     project = Project.open(
         project_dir,
         tmp_path / "state",
-        config={"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url},
+        config=emu.stack_config,
         secrets={"maytapi:apiToken": emu.token},
         env={"PYTHONPATH": "", **python_cmd},  # nothing from this checkout: only what the wheel installed
     )

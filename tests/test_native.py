@@ -309,11 +309,7 @@ def test_the_engine_finds_the_plugin_on_path_in_the_plugin_cache_or_through_pulu
     """Each way in a fresh project directory and PULUMI_HOME; PULUMI_IGNORE_AMBIENT_PLUGINS
     hides the plugin on PATH (.venv/bin) from the engine for the other two."""
     plugin = VENV / "bin" / "pulumi-resource-maytapi"
-    settings = {
-        "maytapi:productId": emu.product_id,
-        "maytapi:baseUrl": emu.base_url,
-        "maytapi:apiToken": emu.token,
-    }
+    settings = {**emu.stack_config, "maytapi:apiToken": emu.token}
     program = HEAD + 'native("Logout", "logout", (), phoneId="12", revision=1)\n'
 
     def fresh(name: str, pulumi_yaml_extra: str = "", path: bool = False) -> Project:
@@ -368,11 +364,7 @@ def test_blocking_calls_run_off_the_event_loop_so_calls_overlap() -> None:
     phones = [str(n) for n in range(20, 36)]
     with RunningEmulator(phones=phones, latency_ms=500) as emu:
         provider = MaytapiProvider()
-        settings = {
-            "maytapi:productId": emu.product_id,
-            "maytapi:apiToken": emu.token,
-            "maytapi:baseUrl": emu.base_url,
-        }
+        settings = {**emu.stack_config, "maytapi:apiToken": emu.token}
 
         async def create_all() -> None:
             await provider.configure(p.ConfigureRequest(settings, {}, True, False))

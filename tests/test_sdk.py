@@ -21,6 +21,7 @@ import pytest
 from devtools.engine import ENGINE_VERSION
 from devtools.sdk import LANGUAGES, SDK_DIR, generate
 from devtools.stack import ROOT
+from tests.conftest import version
 
 NODE_PINS = ROOT / "devtools" / "node"
 # The Go SDK is checked against the Pulumi of the generator and the engine; the TypeScript SDK
@@ -110,9 +111,8 @@ def test_the_typescript_sdk_and_example_type_check_with_tsc_against_pulumi_from_
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pins = json.loads((NODE_PINS / "package.json").read_text())["devDependencies"]
-    pinned = pins["@pulumi/pulumi"]
-    assert pinned.split(".")[0] == PULUMI_VERSION.split(".")[0], pinned
-    assert tuple(map(int, pinned.split("."))) <= tuple(map(int, PULUMI_VERSION.split("."))), pinned
+    pinned, engine_version = version(pins["@pulumi/pulumi"]), version(PULUMI_VERSION)
+    assert pinned[0] == engine_version[0] and pinned <= engine_version, pins["@pulumi/pulumi"]
     with timed(capsys, "npm ci (cached under .work/node)"):
         modules = node_modules()
     tsc = modules / ".bin" / "tsc"

@@ -14,13 +14,9 @@ from devtools import engine
 from devtools.emulator import RunningEmulator
 from devtools.legacy_state import PORT
 from devtools.stack import ROOT, Project
-from tests.conftest import Calls, Family, summary
+from tests.conftest import Calls, Family, summary, version
 
 DATA = ROOT / "tests" / "data" / "legacy"
-
-
-def version(text: str) -> tuple[int, ...]:
-    return tuple(int(n) for n in text.split("."))
 
 
 def test_a_stack_of_the_previous_release_has_no_change_and_makes_no_call(
@@ -41,7 +37,7 @@ def test_a_stack_of_the_previous_release_has_no_change_and_makes_no_call(
             tmp_path / "project",
             tmp_path / "state",
             record["program"],
-            config={"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url},
+            config=emu.stack_config,
             secrets={"maytapi:apiToken": emu.token},
         )
         project.stack.import_stack(auto.Deployment(version=3, deployment=record["deployment"]))

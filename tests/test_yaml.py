@@ -28,7 +28,7 @@ def test_the_yaml_example_lifecycle_and_import_through_the_yaml_language_host(
     project = Project.open(
         tmp_path / "yaml",
         tmp_path / "state",
-        config={"maytapi:productId": emu.product_id, "maytapi:baseUrl": emu.base_url},
+        config=emu.stack_config,
         secrets={"maytapi:apiToken": emu.token},
     )
     calls.take()
