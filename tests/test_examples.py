@@ -1,4 +1,5 @@
-"""The examples and the pull-request flow, through the real engine against the emulator."""
+"""The examples and the pull-request flow, through the real CLI (`pulumi preview`, `pulumi up`
+with its preview, `destroy`) against the emulator, as a user runs them."""
 
 from __future__ import annotations
 
@@ -12,12 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pulumi import automation as auto
 
 from devtools import engine
 from devtools.emulator import RunningEmulator
 from devtools.stack import ROOT, VENV, Project
-from tests.conftest import Calls, phones
+from tests.conftest import Calls, failed, phones, stack_outputs, summary
 
 EXAMPLES = ROOT / "examples"
 WORKFLOW = EXAMPLES / "github-workflow" / "pulumi-maytapi.yml"
@@ -39,13 +39,13 @@ def example(tmp_path: Path, emu: RunningEmulator) -> Callable[..., Project]:
 
 def test_quickstart_preview_up_noop_destroy(example: Callable[..., Project], calls: Calls) -> None:
     project = example("quickstart")
-    assert project.preview().change_summary == {"create": 3}
+    assert summary(project.cli("preview")) == "+ 3 to create"
     assert calls.take() == []
-    assert project.up().summary.resource_changes == {"create": 3}
+    assert summary(project.cli("up", "--yes")) == "+ 3 created"
     assert calls.take() == [("POST", "/12/config"), ("GET", "/12/redeploy")]
-    assert project.up().summary.resource_changes == {"same": 3}
+    assert summary(project.cli("up", "--yes")) == "3 unchanged"
     assert calls.take() == []
-    assert project.destroy().summary.resource_changes == {"delete": 3}
+    assert summary(project.cli("destroy", "--yes")) == "- 3 deleted"
     assert calls.take() == [("POST", "/12/config")]
 
 
@@ -53,14 +53,14 @@ def test_fleet_preview_up_noop_destroy(
     example: Callable[..., Project], emu: RunningEmulator, calls: Calls
 ) -> None:
     project = example("fleet")
-    assert project.preview().change_summary == {"create": 6}
+    assert summary(project.cli("preview")) == "+ 6 to create"
     assert calls.take() == []
-    assert project.up().summary.resource_changes == {"create": 6}
+    assert summary(project.cli("up", "--yes")) == "+ 6 created"
     # three configs written, and no redeploy: the fleet's actions record their revision only
     assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config"), ("POST", "/14/config")]
     assert emu.phone("12")["webhook"] == "https://hooks.example.com/maytapi/sales"
     assert emu.phone("13")["ack_delivery"] is False and emu.phone("14")["webhook"] == ""
-    assert project.up().summary.resource_changes == {"same": 6}
+    assert summary(project.cli("up", "--yes")) == "6 unchanged"
     assert calls.take() == []
     # a bumped revision in the data file redeploys that phone only
     fleet = project.directory / "fleet.yaml"
@@ -69,39 +69,41 @@ def test_fleet_preview_up_noop_destroy(
             "redeploy_revision: 1\n  - phone_id: 13", "redeploy_revision: 2\n  - phone_id: 13"
         )
     )
-    assert project.up().summary.resource_changes == {"same": 5, "update": 1}
+    assert summary(project.cli("up", "--yes")) == "~ 1 updated 5 unchanged"
     assert calls.take() == [("GET", "/12/redeploy")]
-    assert project.destroy().summary.resource_changes == {"delete": 6}
+    assert summary(project.cli("destroy", "--yes")) == "- 6 deleted"
     assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config"), ("POST", "/14/config")]
 
 
 def test_product_fleet_follows_the_products_phones_read_by_get_phones(
     example: Callable[..., Project], emu: RunningEmulator, calls: Calls
 ) -> None:
-    """One `GET /listPhones` each time the program runs (the preview, the update: the Automation
-    API's up skips its preview); the configs follow the phones the product has."""
+    """One `GET /listPhones` each time the program runs (a preview; an up runs it twice, for its
+    preview and for the update); the configs follow the phones the product has."""
     hook = "https://hooks.example.com/maytapi/fleet"
     project = example("product-fleet")
-    assert project.preview().change_summary == {"create": 4}
+    assert summary(project.cli("preview")) == "+ 4 to create"
     assert calls.take() == [("GET", "/listPhones")]
-    up = project.up()
-    assert up.summary.resource_changes == {"create": 4}
-    assert sorted(calls.take()) == [("GET", "/listPhones")] + [
+    assert summary(project.cli("up", "--yes")) == "+ 4 created"
+    assert sorted(calls.take()) == [("GET", "/listPhones")] * 2 + [
         ("POST", f"/{p}/config") for p in ("12", "13", "14")
     ]
     assert phones(emu, "12", "13", "14") == dict.fromkeys(("12", "13", "14"), (hook, True))
-    assert up.outputs["phones"].value["13"] == {"number": "905550000013", "status": "active"}
-    assert project.up().summary.resource_changes == {"same": 4}
-    assert calls.take() == [("GET", "/listPhones")]
+    assert stack_outputs(project)["phones"]["13"] == {"number": "905550000013", "status": "active"}
+    assert summary(project.cli("up", "--yes")) == "4 unchanged"
+    assert calls.take() == [("GET", "/listPhones")] * 2
     # a phone added to the product gets the webhook; one gone from it leaves the program
     emu.set_phone("15", status="qr-code")
     emu.remove_phone("12")
     calls.take()
-    assert project.up().summary.resource_changes == {"same": 3, "create": 1, "delete": 1}
+    assert summary(project.cli("up", "--yes")) == "+ 1 created - 1 deleted 2 changes. 3 unchanged"
     # the deleted config's reset finds no phone: it is a call, and no change
-    assert sorted(calls.take()) == [("GET", "/listPhones"), ("POST", "/12/config"), ("POST", "/15/config")]
+    assert sorted(calls.take()) == [("GET", "/listPhones")] * 2 + [
+        ("POST", "/12/config"),
+        ("POST", "/15/config"),
+    ]
     assert emu.phone("15")["webhook"] == hook and emu.phone("15")["ack_delivery"] is True
-    assert project.destroy().summary.resource_changes == {"delete": 4}
+    assert summary(project.cli("destroy", "--yes")) == "- 4 deleted"
     assert sorted(calls.take()) == [("POST", "/13/config"), ("POST", "/14/config"), ("POST", "/15/config")]
 
 
@@ -128,9 +130,8 @@ def test_fleet_rows_that_are_not_valid_fail_at_preview_naming_the_row_and_field(
     project = example("fleet")
     fleet = project.directory / "fleet.yaml"
     fleet.write_text(fleet.read_text() + row)
-    with pytest.raises(auto.CommandError) as failure:
-        project.preview()
-    assert all(text in str(failure.value) for text in expected)
+    message = failed(project, "preview")
+    assert all(text in message for text in expected)
     assert calls.take() == []
 
 
@@ -142,34 +143,35 @@ def test_adopt_brings_configured_phones_under_management_without_a_write(
     emu.set_phone("14", webhook="https://hooks.example.com/maytapi/lobby")
     calls.take()
     project = example("adopt")
-    project.preview()
+    project.cli("preview")
     assert calls.take() == [("GET", "/14/config")]  # the read-only lobby phone is read at preview too
-    up = project.up()
-    assert up.outputs["lobby_webhook"].value == "https://hooks.example.com/maytapi/lobby"
-    assert sorted(calls.take()) == [("GET", "/12/config"), ("GET", "/13/config"), ("GET", "/14/config")]
-    assert project.up().summary.resource_changes == {"same": 5}
-    assert calls.take() == [("GET", "/14/config")]
+    # the up's preview reads the lobby phone; its update adopts 12 and 13 and reads 14 again
+    project.cli("up", "--yes")
+    assert stack_outputs(project)["lobby_webhook"] == "https://hooks.example.com/maytapi/lobby"
+    assert (
+        sorted(calls.take()) == [("GET", "/12/config"), ("GET", "/13/config")] + [("GET", "/14/config")] * 2
+    )
+    assert summary(project.cli("up", "--yes")) == "5 unchanged"
+    assert calls.take() == [("GET", "/14/config")] * 2
     # destroying the adopted configs restores the product default; the lobby phone is not touched
-    project.destroy()
+    project.cli("destroy", "--yes")
     assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config")]
     assert emu.phone("14")["webhook"] == "https://hooks.example.com/maytapi/lobby"
 
 
 def quickstart_change(project: Project) -> None:
-    project.stack.set_config(
-        "maytapi-quickstart:webhook", auto.ConfigValue("https://hooks.example.com/maytapi/v2")
-    )
-    project.stack.set_config("maytapi-quickstart:redeployRevision", auto.ConfigValue("2026-12-01"))
+    project.cli("config", "set", "webhook", "https://hooks.example.com/maytapi/v2")
+    project.cli("config", "set", "redeployRevision", "2026-12-01")
 
 
 def test_the_preview_a_reviewer_reads_names_kinds_fields_and_the_actions_that_fire(
     example: Callable[..., Project], calls: Calls
 ) -> None:
     project = example("quickstart")
-    project.up()
+    project.cli("up", "--yes")
     calls.take()
     quickstart_change(project)
-    text = project.preview(diff=True).stdout
+    text = project.cli("preview", "--diff").stdout
     assert "~ pulumi-python:dynamic/maytapi:PhoneConfig: (update)" in text
     assert "~ pulumi-python:dynamic/maytapi:Redeploy: (update)" in text  # the redeploy will fire
     assert (
@@ -184,19 +186,18 @@ def test_the_preview_a_reviewer_reads_names_kinds_fields_and_the_actions_that_fi
 def reviewed(example: Callable[..., Project], tmp_path: Path, calls: Calls) -> tuple[Project, str]:
     """The quickstart, changed, with the plan of its `preview --save-plan` (what a reviewer saw)."""
     project = example("quickstart")
-    project.up()
+    project.cli("up", "--yes")
     calls.take()
     quickstart_change(project)
     plan = tmp_path / "plan.json"
-    project.preview(plan=str(plan))
+    project.cli("preview", "--save-plan", str(plan))
     assert plan.exists() and calls.take() == []
     return project, str(plan)
 
 
 def test_a_saved_plan_applies_exactly_what_was_reviewed(reviewed: tuple[Project, str], calls: Calls) -> None:
     project, plan = reviewed
-    up = project.up(plan=plan)
-    assert up.summary.resource_changes == {"same": 1, "update": 2}
+    assert summary(project.cli("up", "--yes", "--plan", plan)) == "~ 2 updated 1 unchanged"
     assert calls.take() == [("POST", "/12/config"), ("GET", "/12/redeploy")]
 
 
@@ -205,10 +206,8 @@ def test_an_up_whose_program_changed_after_the_review_is_refused(
 ) -> None:
     project, plan = reviewed
     # after the review, someone changes the webhook again
-    project.stack.set_config("maytapi-quickstart:webhook", auto.ConfigValue("https://evil.example.com/"))
-    with pytest.raises(auto.CommandError) as failure:
-        project.up(plan=plan)
-    assert "webhook" in str(failure.value)
+    project.cli("config", "set", "webhook", "https://evil.example.com/")
+    assert "webhook" in failed(project, "up", "--yes", "--plan", plan)
     assert calls.take() == []
 
 
