@@ -27,7 +27,9 @@ API-call target compares with. An extra scenario, create_latency, creates N=100 
 floor + N*latency/in-flight, where in-flight is the most calls the emulator had open at once
 (from the start and end of each call in its log), which must be above 4.
 
-Reported per row: wall time of the Automation API call; API calls by method and path pattern
+Reported per row: wall time of the `pulumi` command (`pulumi up --yes --skip-preview --json`,
+`refresh` and `destroy` alike, `preview --json`: the engine work the Automation API's calls run,
+without the three reads of outputs and history each of those adds after it); API calls by method and path pattern
 (from the emulator's call log, counted between scenarios); peak RSS (VmHWM) of the dynamic
 provider process (`python -u -m pulumi.dynamic`, a descendant of this process), sampled every
 50 ms. Per N, after create (and, for Redeploy, after add_actions): the size of each resource
@@ -57,7 +59,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from pulumi import automation as auto
 
 from devtools.emulator import RunningEmulator
 from devtools.stack import ROOT, Project
@@ -232,17 +233,37 @@ class Fleet:
         self.write()
 
 
-# One function per scenario: it changes the program (untimed) and returns the Automation API
-# call to time, which returns the engine's change summary ({"create": 10, "same": 1}).
+# One function per scenario: it changes the program (untimed) and returns the engine command
+# to time, which returns the engine's change summary ({"create": 10, "same": 1}).
 Step = Callable[[], dict[str, int]]
 
 
-def counts(summary: Mapping[Any, int] | None) -> dict[str, int]:
-    return {str(op): count for op, count in (summary or {}).items()}
+class EngineFailed(Exception):
+    """A `pulumi` command of a step exited non-zero; its message is what the command printed."""
+
+
+def engine(fleet: Fleet, command: str) -> Step:
+    """`pulumi <command>` on the fleet's stack, as the Automation API runs it (an update without
+    its preview), printing JSON: a preview's one document, an update's event stream ending in
+    its summary event."""
+    args = (command, "--json") if command == "preview" else (command, "--yes", "--skip-preview", "--json")
+
+    def run() -> dict[str, int]:
+        done = fleet.stack.cli(*args, check=False, timeout=3600, record=False)
+        if done.returncode != 0:
+            raise EngineFailed(done.output)
+        if command == "preview":
+            summary: dict[str, int] = json.loads(done.stdout).get("changeSummary", {})
+            return summary
+        events = (json.loads(line) for line in reversed(done.stdout.splitlines()) if line.startswith("{"))
+        summary = next(e["summaryEvent"] for e in events if "summaryEvent" in e)["resourceChanges"]
+        return summary
+
+    return run
 
 
 def up(fleet: Fleet) -> Step:
-    return lambda: counts(fleet.stack.up().summary.resource_changes)
+    return engine(fleet, "up")
 
 
 def create(fleet: Fleet) -> Step:
@@ -254,11 +275,11 @@ def noop_up(fleet: Fleet) -> Step:
 
 
 def noop_preview(fleet: Fleet) -> Step:
-    return lambda: counts(fleet.stack.preview().change_summary)
+    return engine(fleet, "preview")
 
 
 def refresh(fleet: Fleet) -> Step:
-    return lambda: counts(fleet.stack.refresh().summary.resource_changes)
+    return engine(fleet, "refresh")
 
 
 def update(fleet: Fleet) -> Step:
@@ -282,7 +303,7 @@ def fire(fleet: Fleet) -> Step:
 
 
 def destroy(fleet: Fleet) -> Step:
-    return lambda: counts(fleet.stack.destroy().summary.resource_changes)
+    return engine(fleet, "destroy")
 
 
 STEPS: dict[str, Callable[[Fleet], Step]] = {
@@ -561,7 +582,7 @@ def measure_sizes(fleet: Fleet, type_suffix: str) -> Sizes:
 
 @dataclass
 class Run:
-    """One timed Automation API call."""
+    """One timed engine command."""
 
     seconds: float
     changes: dict[str, int]
@@ -584,7 +605,7 @@ def timed(step: Step) -> Run:
         start = time.perf_counter()
         try:
             changes = step()
-        except auto.errors.CommandError as exc:
+        except EngineFailed as exc:
             error = failure(exc)
         seconds = time.perf_counter() - start
     return Run(seconds, changes, rss[0] if rss else None, error)

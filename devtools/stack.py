@@ -137,12 +137,19 @@ class Project:
         return cls(directory, stack)
 
     def cli(
-        self, *args: str, check: bool = True, timeout: float = 300, env: Mapping[str, str] | None = None
+        self,
+        *args: str,
+        check: bool = True,
+        timeout: float = 300,
+        env: Mapping[str, str] | None = None,
+        record: bool = True,
     ) -> CliRun:
         """`pulumi <args>` as a user types it, on this stack (selected in the workspace), with
         `--non-interactive --color never` added; `up`, `refresh` and `destroy` preview first
         unless `--skip-preview` is among `args`. `env` adds variables for this command, as
-        `VAR=value pulumi ...` does. `check` fails on a non-zero exit, showing both streams."""
+        `VAR=value pulumi ...` does. `check` fails on a non-zero exit, showing both streams.
+        `record=False` keeps the output out of `log` (the benchmark's JSON event streams run
+        to megabytes)."""
         command = [str(VENV / "bin" / "pulumi"), *args, "--non-interactive", "--color", "never"]
         done = subprocess.run(
             command,
@@ -154,7 +161,7 @@ class Project:
         )
         run = CliRun(args, done.returncode, done.stdout, done.stderr)
         prefix = "".join(f"{k}={v} " for k, v in (env or {}).items())
-        self.log.extend([f"$ {prefix}pulumi {' '.join(args)}", run.stdout, run.stderr])
+        self.log.extend([f"$ {prefix}pulumi {' '.join(args)}", *((run.stdout, run.stderr) if record else ())])
         if check and run.returncode != 0:
             raise AssertionError(f"pulumi {' '.join(args)} exited {run.returncode}:\n{run.output}")
         return run
