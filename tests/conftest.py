@@ -72,6 +72,13 @@ WITH_YAML = (DYNAMIC, NATIVE, YAML)
 declarations that YAML can write."""
 
 
+PREVIEWED = ("--yes", "--skip-preview")
+"""The flags of an `up` run right after a `pulumi preview` of the same program, state, config
+and phones, whose output and calls the test has just asserted: the up's own preview would run
+that same program and the same provider checks again (a second program and provider process,
+about a CPU-second), so it skips it. Every other `up` previews first, as a user's does."""
+
+
 @pytest.fixture(params=FAMILIES, ids=str)
 def family(request: pytest.FixtureRequest) -> Family:
     """Each user-program test runs once per family."""

@@ -13,6 +13,7 @@ from devtools.stack import Project
 from maytapi_pulumi import _actions
 from tests.conftest import (
     DYNAMIC,
+    PREVIEWED,
     TOKEN,
     Calls,
     Family,
@@ -64,7 +65,7 @@ def test_each_kind_fires_on_create_and_on_each_revision_change_only(
     # create, fire_on_create defaults to True: one call each
     assert summary(project.cli("preview")) == "+ 4 to create"
     assert calls.take() == []
-    project.cli("up", "--yes")
+    project.cli("up", *PREVIEWED)
     assert sorted(calls.take()) == fired(("12", "13", "14"))
     outputs, resources = stack_outputs(project), project.resources()
     for kind, _ in KINDS:
@@ -93,7 +94,7 @@ def test_each_kind_fires_on_create_and_on_each_revision_change_only(
         shown = shown.split(f"::{family.type_prefix}", 2)[1]
         assert "~ revision" in shown and '"r1" => "r2"' in shown
     assert calls.take() == []
-    assert summary(project.cli("up", "--yes")) == "~ 3 updated 1 unchanged"
+    assert summary(project.cli("up", *PREVIEWED)) == "~ 3 updated 1 unchanged"
     assert sorted(calls.take()) == fired(("12", "13", "14"))
     assert {stack_outputs(project)[kind]["revision"] for kind, _ in KINDS} == {"r2"}
 
@@ -152,7 +153,7 @@ def test_a_revision_unknown_at_preview_may_fire_and_fires_after_what_it_depends_
         shown = preview.stdout.split(f"{family.type_token(kind)}: (update)", 1)[1]
         assert "~ revision" in shown.split(f"::{family.type_prefix}", 2)[1]
     assert calls.take() == []
-    project.cli("up", "--yes")
+    project.cli("up", *PREVIEWED)
     log = calls.take()
     assert log[0] == ("POST", "/12/config") and sorted(log[1:]) == fired(("12", "12", "12"))
 
@@ -318,7 +319,7 @@ def test_a_factory_reset_is_followed_by_the_config_in_the_same_up(
     preview = project.cli("preview")
     assert summary(preview) == "~ 2 to update 1 unchanged"
     assert calls.take() == []
-    project.cli("up", "--yes")
+    project.cli("up", *PREVIEWED)
     # the reset clears the phone's config; the config resource sends it again right after
     assert calls.take() == [("GET", "/12/factoryreset"), ("POST", "/12/config")]
     assert emu.phone("12")["webhook"] == HOOK and emu.phone("12")["ack_delivery"] is True

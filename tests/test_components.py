@@ -25,7 +25,7 @@ from devtools.stack import Project
 from maytapi_pulumi._core import common
 from maytapi_pulumi._core.common import UNKNOWN
 from maytapi_pulumi._native.provider import MaytapiProvider, to_wire
-from tests.conftest import Calls, Family, phones, summary
+from tests.conftest import PREVIEWED, Calls, Family, phones, summary
 
 A, B, C = "https://a.example.com/hook", "https://b.example.com/hook", "https://c.example.com/hook"
 DEFAULT = ("", False)
@@ -315,7 +315,7 @@ def test_inputs_from_another_stack_keep_its_secret_and_its_changes_make_one_post
     preview = project.cli("preview", "--diff")
     assert summary(preview) == "~ 2 to update 8 unchanged"
     assert calls.take() == []
-    up = project.cli("up", "--yes")
+    up = project.cli("up", *PREVIEWED)
     assert sorted(calls.take()) == [("POST", "/12/config"), ("POST", "/13/config")]
     assert phones(emu, "12", "13", "14") == {"12": (C, True), "13": (C, False), "14": (B, False)}
     assert_secret_everywhere(project, family, C, preview.output + up.output, A)

@@ -12,7 +12,7 @@ import pytest
 
 from devtools.emulator import RunningEmulator
 from devtools.stack import Project
-from tests.conftest import WITH_YAML, Calls, Family, phones, summary, yaml_program
+from tests.conftest import PREVIEWED, WITH_YAML, Calls, Family, phones, summary, yaml_program
 
 A, B = "https://a.example.com/hook", "https://b.example.com/hook"
 DEFAULT = ("", False)
@@ -61,7 +61,7 @@ def test_inputs_unknown_at_preview_of_every_kind(
     assert calls.take() == []
 
     # up: each resource once, with what the program resolves to
-    project.cli("up", "--yes")
+    project.cli("up", *PREVIEWED)
     assert writes(calls.take()) == [
         ("GET", "/12/redeploy"), ("GET", "/13/redeploy"), ("POST", "/13/config"), ("POST", "/14/config")
     ]  # fmt: skip
@@ -85,7 +85,7 @@ def test_inputs_unknown_at_preview_of_every_kind(
     # the up applies what they resolve to: cfg keeps its phone, so it is only sent again (its
     # reapply_trigger changed); follow fires once; after's revision resolves to the same
     # value (no call); origin writes 12 and restores 14
-    up = project.cli("up", "--yes")
+    up = project.cli("up", *PREVIEWED)
     assert "~ 3 updated" in summary(up) and "+-1 replaced" in summary(up)
     assert writes(calls.take()) == [
         ("GET", "/12/redeploy"), ("GET", "/13/redeploy"),
@@ -98,7 +98,7 @@ def test_inputs_unknown_at_preview_of_every_kind(
     project.write_program(unknowns_program(family, "3", webhook="ftp://x.example.com", origin="12"))
     project.cli("preview")
     assert calls.take() == []
-    up = project.cli("up", "--yes", check=False)
+    up = project.cli("up", *PREVIEWED, check=False)
     assert up.returncode != 0 and "webhook" in up.output and "only http(s) is allowed" in up.output
     assert writes(calls.take()) == [("GET", "/12/redeploy")]
     assert phones(emu, "12", "13", "14") == {"12": hook_o, "13": hook_x, "14": DEFAULT}
@@ -305,7 +305,7 @@ def test_a_phone_moved_from_the_dynamic_resource_to_the_native_one_keeps_its_con
     )
     project.cli("preview")
     assert calls.take() == []
-    assert "+ 1 created - 1 deleted" in summary(project.cli("up", "--yes"))
+    assert "+ 1 created - 1 deleted" in summary(project.cli("up", *PREVIEWED))
     assert calls.take() == [("POST", "/12/config")]
     assert phones(emu, "12") == {"12": (B, False)}
     assert project.cli("up", "--yes", "--expect-no-changes").returncode == 0

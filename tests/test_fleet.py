@@ -18,7 +18,7 @@ from maytapi_pulumi import MaytapiClient, MaytapiError, Settings
 from maytapi_pulumi._core import fleet
 from maytapi_pulumi._core.common import UNKNOWN
 from maytapi_pulumi._core.hands import Claims
-from tests.conftest import Calls, Family, phones, summary
+from tests.conftest import PREVIEWED, Calls, Family, phones, summary
 
 A, B, C = "https://a.example.com/hook", "https://b.example.com/hook", "https://c.example.com/hook"
 DEFAULT = ("", False)
@@ -170,7 +170,7 @@ def test_fleet_lifecycle_through_the_cli(
 
     # create: one POST per phone, in one step
     assert "+ 2 to create" in project.cli("preview").stdout and calls.take() == []
-    assert summary(project.cli("up", "--yes")) == "+ 2 created"
+    assert summary(project.cli("up", *PREVIEWED)) == "+ 2 created"
     assert sorted(calls.take()) == [POST["12"], POST["13"]]
     assert phones(emu, "12", "13", "14") == {"12": (A, True), "13": (B, False), "14": DEFAULT}
     [resource] = project.resources(":Fleet")
@@ -184,7 +184,7 @@ def test_fleet_lifecycle_through_the_cli(
     shown = diff_lines(project.cli("preview", "--diff").stdout)
     assert any("13" in line for line in shown) and any(B in line and C in line for line in shown), shown
     assert not any("12" in line or A in line for line in shown), shown
-    assert summary(project.cli("up", "--yes")) == "~ 1 updated 1 unchanged"
+    assert summary(project.cli("up", *PREVIEWED)) == "~ 1 updated 1 unchanged"
     assert calls.take() == [POST["13"]]
     assert phones(emu, "12", "13") == {"12": (A, True), "13": (C, False)}
 
@@ -196,7 +196,7 @@ def test_fleet_lifecycle_through_the_cli(
     shown = diff_lines(project.cli("preview", "--diff").stdout)
     assert any("drift.example.com" in line for line in shown), shown
     assert not any("13" in line or C in line for line in shown), shown
-    project.cli("up", "--yes")
+    project.cli("up", *PREVIEWED)
     assert calls.take() == [POST["12"]]
     assert phones(emu, "12") == {"12": (A, True)}
 
@@ -306,7 +306,7 @@ def test_a_yaml_fleet_creates_updates_one_phone_and_destroys(
         f'~ webhook    : "{B}" => "{C}"',
     ], diff
     assert A not in diff and "12" not in diff.split("phones", 1)[1], diff
-    project.cli("up", "--yes")
+    project.cli("up", *PREVIEWED)
     assert calls.take() == [POST["13"]]
     assert phones(emu, "12", "13") == {"12": (A, True), "13": (C, True)}
 

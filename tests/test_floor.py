@@ -20,7 +20,7 @@ import pytest
 
 from devtools.emulator import RunningEmulator
 from devtools.stack import ROOT, Project
-from tests.conftest import DYNAMIC, Calls, Family, stack_outputs, summary
+from tests.conftest import DYNAMIC, PREVIEWED, Calls, Family, stack_outputs, summary
 from tests.venvs import SDK_PYTHON, package_with_sdk, virtualenv, wheel
 
 HOOK = "https://hooks.example.com/maytapi"
@@ -90,7 +90,7 @@ def test_a_lifecycle_with_the_floor_version_of_the_sdk(
 
     assert summary(project.cli("preview", env=env)) == "+ 3 to create"
     assert calls.take() == []
-    assert summary(project.cli("up", "--yes", env=env)) == "+ 3 created"
+    assert summary(project.cli("up", *PREVIEWED, env=env)) == "+ 3 created"
     assert calls.take() == [("POST", "/12/config"), ("GET", "/12/redeploy")]
     assert stack_outputs(project)["sdk"] == version
     assert summary(project.cli("up", "--yes", env=env)) == "3 unchanged"

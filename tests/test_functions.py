@@ -24,7 +24,7 @@ from devtools.emulator import RunningEmulator
 from devtools.stack import Project
 from maytapi_pulumi import MaytapiClient, MaytapiError, Phone
 from maytapi_pulumi._core import functions
-from tests.conftest import DYNAMIC, TOKEN, YAML, Calls, Family, failed, stack_outputs
+from tests.conftest import DYNAMIC, PREVIEWED, TOKEN, YAML, Calls, Family, failed, stack_outputs
 from tests.test_client import emulator_client
 
 HOOK = "https://hooks.example.com/maytapi"
@@ -401,7 +401,7 @@ pulumi.export("state", status.apply(lambda s: s["state"] if isinstance(s, dict) 
         calls = Calls(slow)
         project.cli("preview")
         assert calls.take() == []
-        project.cli("up", "--yes")
+        project.cli("up", *PREVIEWED)
         assert calls.take() == [("GET", "/12/redeploy"), ("GET", "/12/status")]
         assert stack_outputs(project) == {"state": "OPENING"}
 

@@ -18,7 +18,7 @@ import pytest
 
 from devtools.emulator import RunningEmulator
 from devtools.stack import ROOT, Project
-from tests.conftest import Calls
+from tests.conftest import PREVIEWED, Calls
 from tests.venvs import virtualenv, wheel
 
 PYENV = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
@@ -132,7 +132,7 @@ def test_a_program_in_its_own_virtualenv_has_its_provider_served_there(
 
     project.cli("preview")
     assert calls.take() == []
-    project.cli("up", "--yes")
+    project.cli("up", *PREVIEWED)
     assert calls.take() == [("POST", "/12/config"), ("GET", "/12/redeploy")]
     outputs = project.stack.outputs()
     site_packages = f"{venv}/lib/python{minor}/site-packages/maytapi_pulumi/__init__.py"

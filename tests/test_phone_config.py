@@ -15,6 +15,7 @@ from devtools.stack import Project
 from maytapi_pulumi._phone_config import PhoneConfigProvider
 from tests.conftest import (
     DYNAMIC,
+    PREVIEWED,
     TOKEN,
     WITH_YAML,
     Calls,
@@ -54,7 +55,7 @@ def test_lifecycle_create_noop_update_refresh_replace_destroy(
     # preview: nothing called; create: one POST, outputs as the API reports them
     assert summary(project.cli("preview")) == "+ 2 to create"
     assert calls.take() == []
-    assert summary(project.cli("up", "--yes")) == "+ 2 created"
+    assert summary(project.cli("up", *PREVIEWED)) == "+ 2 created"
     assert calls.take() == [post12]
     assert stack_outputs(project) == {"phone_id": "12", "webhook": HOOK, "ack_delivery": True}
     assert emu.phone("12")["webhook"] == HOOK and emu.phone("12")["ack_delivery"] is True
@@ -71,7 +72,7 @@ def test_lifecycle_create_noop_update_refresh_replace_destroy(
     assert summary(preview) == "~ 1 to update 1 unchanged"
     assert "~ webhook" in preview.stdout and '=> "https://hooks.example.com/v2"' in preview.stdout
     assert calls.take() == []
-    assert summary(project.cli("up", "--yes")) == "~ 1 updated 1 unchanged"
+    assert summary(project.cli("up", *PREVIEWED)) == "~ 1 updated 1 unchanged"
     assert calls.take() == [post12]
 
     # drift made outside Pulumi: refresh reads it (once in its preview, once for real) and
@@ -84,7 +85,7 @@ def test_lifecycle_create_noop_update_refresh_replace_destroy(
     assert state["webhook"] == "https://drift.example.com/" and state[family.prop("ack_delivery")] is False
     drift_preview = project.cli("preview", "--diff")
     assert "~ webhook" in drift_preview.stdout and f"~ {family.prop('ack_delivery')}" in drift_preview.stdout
-    assert summary(project.cli("up", "--yes")) == "~ 1 updated 1 unchanged"
+    assert summary(project.cli("up", *PREVIEWED)) == "~ 1 updated 1 unchanged"
     assert calls.take() == [post12]
     assert emu.phone("12")["webhook"] == "https://hooks.example.com/v2"
 

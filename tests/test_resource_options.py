@@ -12,7 +12,7 @@ import pytest
 from devtools.emulator import RunningEmulator
 from devtools.stack import Project
 from maytapi_pulumi._native.schema import snake
-from tests.conftest import WITH_YAML, Calls, Family, phones, summary, yaml_program
+from tests.conftest import PREVIEWED, WITH_YAML, Calls, Family, phones, summary, yaml_program
 
 A, B, C = "https://a.example.com/hook", "https://b.example.com/hook", "https://c.example.com/hook"
 DEFAULT = ("", False)
@@ -90,18 +90,16 @@ def test_options_and_flags_on_one_stack(
     assert calls.take() == [("POST", "/13/config")]
     assert phones(emu, "12", "13") == {"12": (A, False), "13": (C, False)}
 
-    # preview --refresh reads each phone once and shows the drift; up --refresh reads them in
-    # its preview and again in the update, then writes only the drifted one
+    # preview --refresh reads each phone once and shows the drift; up --refresh (that preview
+    # being its own) reads them again, then writes only the drifted one
     family.write(project, two(family, name_a="a2", hook_b=C))
     emu.set_phone("13", webhook="https://drift.example.com/")
     calls.take()
     preview = project.cli("preview", "--refresh")
     assert sorted(calls.take()) == [("GET", "/12/config"), ("GET", "/13/config")]
     assert "~ 1 to update" in summary(preview)
-    project.cli("up", "--refresh", "--yes")
-    assert sorted(calls.take()) == [("GET", "/12/config")] * 2 + [("GET", "/13/config")] * 2 + [
-        ("POST", "/13/config")
-    ]
+    project.cli("up", "--refresh", *PREVIEWED)
+    assert sorted(calls.take()) == [("GET", "/12/config"), ("GET", "/13/config"), ("POST", "/13/config")]
     assert phones(emu, "12", "13") == {"12": (A, False), "13": (C, False)}
 
     # protect: destroy refuses, no call
@@ -164,7 +162,7 @@ def test_replace_on_changes(
         # The native provider's diff names `webhook`, so the engine honours the option: the
         # config is replaced, deleted first (the default restored), then written again
         assert "+-1 to replace" in summary(preview)
-        assert summary(project.cli("up", "--yes")) == "+-1 replaced 2 unchanged"
+        assert summary(project.cli("up", *PREVIEWED)) == "+-1 replaced 2 unchanged"
         assert calls.take() == [("POST", "/12/config"), ("POST", "/12/config")]
         assert [c["json"]["webhook"] for c in emu.api_calls()[-2:]] == ["", C]
     else:

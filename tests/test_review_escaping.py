@@ -23,7 +23,7 @@ from devtools.emulator import RunningEmulator
 from devtools.stack import Project
 from maytapi_pulumi import review
 from maytapi_pulumi.review import escape_markdown, escape_text
-from tests.conftest import Calls, Family
+from tests.conftest import PREVIEWED, Calls, Family
 
 GITHUB = MarkdownIt("commonmark").enable("table").enable("strikethrough")
 HIDDEN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
@@ -260,7 +260,7 @@ def test_through_the_engine_a_forged_row_and_a_hostile_live_webhook_stay_in_thei
     _, codes = rendered_safely(project.cli("preview", "--json").stdout, "Maytapi (dev)")
     assert escape_text(NAME) in codes
 
-    project.cli("up", "--yes")
+    project.cli("up", *PREVIEWED)
     emu.set_phone("12", webhook=LIVE_WEBHOOK)
     calls.take()
     drift = project.cli("preview", "--refresh", "--expect-no-changes", "--json", check=False)

@@ -14,7 +14,7 @@ from devtools import engine
 from devtools.emulator import RunningEmulator
 from devtools.legacy_state import PORT
 from devtools.stack import ROOT, Project
-from tests.conftest import Calls, Family, summary, version
+from tests.conftest import PREVIEWED, Calls, Family, summary, version
 
 DATA = ROOT / "tests" / "data" / "legacy"
 
@@ -46,7 +46,7 @@ def test_a_stack_of_the_previous_release_has_no_change_and_makes_no_call(
         preview = project.cli("preview", "--diff", "--expect-no-changes")
         assert summary(preview) == "3 unchanged", preview.stdout
         assert "__provider" not in preview.stdout  # no pickled-provider diff (pulumi#12401)
-        up = project.cli("up", "--yes", "--expect-no-changes")
+        up = project.cli("up", *PREVIEWED, "--expect-no-changes")
         assert summary(up) == "3 unchanged", up.stdout
         assert calls.take() == []
         assert {k: emu.phone("12")[k] for k in record["phone"]} == record["phone"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from devtools import engine
 from devtools.emulator import RunningEmulator
 from devtools.stack import ROOT, Project
-from tests.conftest import Calls
+from tests.conftest import PREVIEWED, Calls
 
 HOOK = "https://hooks.example.com/maytapi"
 
@@ -38,7 +38,7 @@ def test_the_yaml_example_lifecycle_and_import_through_the_yaml_language_host(
     assert calls.take() == []
 
     # up: the phone's config is set, then the redeploy that depends on it fires
-    up = project.cli("up", "--yes").stdout
+    up = project.cli("up", *PREVIEWED).stdout
     assert "+ 3 created" in changes(up)
     assert calls.take() == [("POST", "/12/config"), ("GET", "/12/redeploy")]
     assert emu.phone("12")["webhook"] == HOOK and emu.phone("12")["ack_delivery"] is True
@@ -54,7 +54,7 @@ def test_the_yaml_example_lifecycle_and_import_through_the_yaml_language_host(
     assert f'~ webhook: "{HOOK}" => "https://hooks.example.com/v2"' in diff
     assert '~ revision: "2026-11-25" => "2026-12-01"' in diff
     assert calls.take() == []
-    assert "~ 2 updated" in changes(project.cli("up", "--yes").stdout)
+    assert "~ 2 updated" in changes(project.cli("up", *PREVIEWED).stdout)
     assert calls.take() == [("POST", "/12/config"), ("GET", "/12/redeploy")]
     assert emu.phone("12")["webhook"] == "https://hooks.example.com/v2"
 
