@@ -7,6 +7,7 @@ import ast
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,34 @@ def test_a_delete_skips_the_reset_of_a_phone_written_earlier_in_the_deployment(t
     rules.update(client, {"phone_id": "13", "webhook": None, "ack_delivery": False}, claims=claims)
     rules.delete(client, {"phone_id": "13"}, claims=claims)
     assert client.calls == [("set", "12"), ("set", "13")]
+
+
+def test_a_delete_waits_for_a_write_of_the_same_phone_in_flight_then_skips_its_reset(tmp_path: Path) -> None:
+    # The engine may run a delete and another resource's write of the same phone at once (two
+    # delete-before-replace chains swapping phones): the reset must not land after the write.
+    writing, release = threading.Event(), threading.Event()
+
+    class SlowWrite(FakeClient):
+        def set_config(self, phone_id: str, webhook: str | None, ack_delivery: bool) -> PhoneConfigBody:
+            if webhook is not None:
+                writing.set()
+                release.wait(10)
+            return super().set_config(phone_id, webhook, ack_delivery)
+
+    client, claims = SlowWrite(), Claims(tmp_path)
+    news = {"phone_id": "12", "webhook": "https://hooks.example.com/b", "ack_delivery": False}
+    writer = threading.Thread(target=rules.update, args=(client, news), kwargs={"claims": claims})
+    writer.start()
+    assert writing.wait(10)
+    deleter = threading.Thread(
+        target=rules.delete, args=(client, {"phone_id": "12"}), kwargs={"claims": claims}
+    )
+    deleter.start()
+    deleter.join(1)  # without the phone's lock, the reset would be sent now
+    release.set()
+    writer.join(10)
+    deleter.join(10)
+    assert client.calls == [("set", "12")]
 
 
 def test_a_vanished_phone_is_gone_on_refresh_deleted_without_error_and_named_on_get(tmp_path: Path) -> None:

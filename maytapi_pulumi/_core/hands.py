@@ -7,7 +7,10 @@ deletes of the resources they replace or that left the program. A PhoneConfig's 
 the product default; if another resource wrote the same phone earlier in the same deployment
 (a swap of phone ids, a rename without alias, a move into a component, a dynamic resource
 replaced by a native one), that reset would wipe it. So every write claims its phone for the
-deployment, and a delete of a claimed phone makes no call.
+deployment, and a delete of a claimed phone makes no call. The engine may also run a delete and
+another resource's write of the same phone at once (two delete-before-replace chains swapping
+phones): a write and a delete of one phone therefore hold the phone's lock, so the delete sees
+the claim of a write in flight instead of landing its reset after it.
 
 Claims are files, not memory: the resources of one deployment may be served by several
 provider processes (the dynamic provider and the native one are separate plugins of the same
@@ -19,15 +22,31 @@ engine has exited are removed by the next one opened on the machine.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from .. import _validation
 from .._errors import InvalidInputError
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock(fd: int, take: bool) -> None:
+        msvcrt.locking(fd, msvcrt.LK_LOCK if take else msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fd: int, take: bool) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX if take else fcntl.LOCK_UN)
+
 
 _ROOT_NAME = "maytapi-pulumi-claims"
 
@@ -63,6 +82,17 @@ class Claims:
 
     def claimed(self, product_id: str, phone_id: str) -> bool:
         return self._path(product_id, phone_id).exists()
+
+    @contextlib.contextmanager
+    def holding(self, product_id: str, phone_id: str) -> Iterator[None]:
+        """The phone's lock, across the deployment's plugin processes and their threads."""
+        self.directory.mkdir(mode=0o700, exist_ok=True)
+        with open(f"{self._path(product_id, phone_id)}.lock", "w") as lock:
+            _lock(lock.fileno(), True)
+            try:
+                yield
+            finally:
+                _lock(lock.fileno(), False)
 
 
 def _name(pid: int, engine_address: str) -> str:

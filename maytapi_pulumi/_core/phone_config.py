@@ -59,8 +59,9 @@ def create(client: MaytapiClient, props: Mapping[str, Any], *, claims: Claims) -
     """1 POST, or with adopt 1 GET and no write. The id is the phone id."""
     phone_id: str = props["phone_id"]
     if props["adopt"]:
-        outs = _adopt(client, phone_id, props)
-        claims.claim(client.settings.product_id, phone_id)
+        with claims.holding(client.settings.product_id, phone_id):
+            outs = _adopt(client, phone_id, props)
+            claims.claim(client.settings.product_id, phone_id)
         return phone_id, outs
     return phone_id, update(client, props, claims=claims)
 
@@ -106,18 +107,21 @@ def vanished(phone_id: str) -> str:
 def update(client: MaytapiClient, news: Mapping[str, Any], *, claims: Claims) -> Props:
     """1 POST of the declared config; the phone is then claimed for this deployment."""
     phone_id: str = news["phone_id"]
-    outs = outputs(phone_id, client.set_config(phone_id, news.get("webhook"), news["ack_delivery"]), news)
-    claims.claim(client.settings.product_id, phone_id)
-    return outs
+    with claims.holding(client.settings.product_id, phone_id):
+        written = client.set_config(phone_id, news.get("webhook"), news["ack_delivery"])
+        claims.claim(client.settings.product_id, phone_id)
+    return outputs(phone_id, written, news)
 
 
 def delete(client: MaytapiClient, props: Mapping[str, Any], *, claims: Claims) -> None:
     """1 POST restoring the product default; none when another resource wrote the phone earlier
-    in this deployment (it changed hands), or when the phone no longer exists."""
+    in this deployment (it changed hands, or is changing hands now), or when the phone no longer
+    exists."""
     phone_id: str = props["phone_id"]
-    if claims.claimed(client.settings.product_id, phone_id):
-        return
-    try:
-        client.set_config(phone_id, None, False)
-    except PhoneNotFoundError:
-        return
+    with claims.holding(client.settings.product_id, phone_id):
+        if claims.claimed(client.settings.product_id, phone_id):
+            return
+        try:
+            client.set_config(phone_id, None, False)
+        except PhoneNotFoundError:
+            return
