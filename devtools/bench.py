@@ -29,12 +29,12 @@ floor + N*latency/in-flight, where in-flight is the most calls the emulator had 
 
 Reported per row: wall time of the `pulumi` command (`pulumi up --yes --skip-preview --json`,
 `refresh` and `destroy` alike, `preview --json`: the engine work the Automation API's calls run,
-without the three reads of outputs and history each of those adds after it); API calls by method and path pattern
-(from the emulator's call log, counted between scenarios); peak RSS (VmHWM) of the dynamic
-provider process (`python -u -m pulumi.dynamic`, a descendant of this process), sampled every
-50 ms. Per N, after create (and, for Redeploy, after add_actions): the size of each resource
-entry of `pulumi stack export` (compact JSON; also without the engine's sourcePosition and
-stackTrace) and of its `__provider` input.
+without the three reads of outputs and history each of those adds after it); API calls by
+method and path pattern (from the emulator's call log, counted between scenarios); peak RSS
+(VmHWM) of the dynamic provider process (`python -u -m pulumi.dynamic`, a descendant of this
+process), sampled every 50 ms. Per N, after create (and, for Redeploy, after add_actions): the
+size of each resource entry of `pulumi stack export` (compact JSON; also without the engine's
+sourcePosition and stackTrace) and of its `__provider` input.
 
 A failed engine run is a row marked FAILED with its error, not an exception: the other rows
 still run. Targets are printed pass/FAIL; the exit status does not depend on them.

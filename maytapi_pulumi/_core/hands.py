@@ -39,7 +39,13 @@ if sys.platform == "win32":
     import msvcrt
 
     def _lock(fd: int, take: bool) -> None:
-        msvcrt.locking(fd, msvcrt.LK_LOCK if take else msvcrt.LK_UNLCK, 1)
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_LOCK if take else msvcrt.LK_UNLCK, 1)
+                return
+            except OSError:  # LK_LOCK gives up after 10 s; a write may hold the phone longer
+                if not take:
+                    raise
 
 else:
     import fcntl
