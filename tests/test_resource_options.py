@@ -128,15 +128,16 @@ def test_options_and_flags_on_one_stack(
 
 @pytest.mark.parametrize("family", WITH_YAML, ids=str)
 def test_delete_before_replace_swaps_phones_with_each_reset_before_the_write(
-    make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls, family: Family
+    make_project: Callable[..., Project], emu: RunningEmulator, family: Family
 ) -> None:
     before = {"deleteBeforeReplace": True}
     project = make_project(two(family, before, before, phones="12 13"), family=family)
     project.cli("up", "--yes")
-    calls.take()
     family.write(project, two(family, before, before, phones="13 12"))
+    seen = len(emu.api_calls())
     project.cli("up", "--yes")
-    sent = emu.api_calls()[-len(calls.take()) :]
+    sent = emu.api_calls()[seen:]
+    assert {(c["method"], c["path"].split("/")[-2]) for c in sent} == {("POST", "12"), ("POST", "13")}
     # Each resource's chain is its delete (a reset), then its create (a write), and the engine
     # runs the two chains at once: whatever the interleaving, each phone gets its reset, then
     # its write, or only the write when the other resource's write got there first (a delete
