@@ -250,16 +250,17 @@ def test_the_readme_steps_run_each_example_by_hand(
     tmp_path: Path, name: str, created: int, phones: dict[str, tuple[str, bool]]
 ) -> None:
     # A checkout of its own (examples and the virtualenv), so .work/ is the test's; a free
-    # port instead of 8808, which belongs to `./dev up`. Nothing else of the lines changes.
+    # port instead of 8808, which belongs to `./dev up`, chosen anew for each run (another
+    # process may take a port between the runs). Nothing else of the lines changes.
     if name == "yaml":
         engine.require("yaml")  # built when first needed
     shutil.copytree(EXAMPLES, tmp_path / "examples")
     (tmp_path / ".venv").symlink_to(VENV)
-    steps = by_hand_steps().replace("example=fleet", f"example={name}").replace("8808", str(free_port()))
-    script = f"set -euo pipefail\ntrap 'kill %1 2>/dev/null; wait' EXIT\n{steps}"
+    steps = by_hand_steps().replace("example=fleet", f"example={name}")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "MAYTAPI_", "VIRTUAL_ENV"))}
 
     def run() -> str:
+        script = f"set -euo pipefail\ntrap 'kill %1 2>/dev/null; wait' EXIT\n{steps.replace('8808', str(free_port()))}"
         done = subprocess.run(
             ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
         )
