@@ -90,6 +90,13 @@ class Claims:
         return self._path(product_id, phone_id).exists()
 
     @contextlib.contextmanager
+    def writing(self, product_id: str, phone_id: str) -> Iterator[None]:
+        """Around a write (or an adoption) of the phone: its lock, then its claim once done."""
+        with self.holding(product_id, phone_id):
+            yield
+            self.claim(product_id, phone_id)
+
+    @contextlib.contextmanager
     def holding(self, product_id: str, phone_id: str) -> Iterator[None]:
         """The phone's lock, across the deployment's plugin processes and their threads."""
         self.directory.mkdir(mode=0o700, exist_ok=True)

@@ -59,9 +59,8 @@ def create(client: MaytapiClient, props: Mapping[str, Any], *, claims: Claims) -
     """1 POST, or with adopt 1 GET and no write. The id is the phone id."""
     phone_id: str = props["phone_id"]
     if props["adopt"]:
-        with claims.holding(client.settings.product_id, phone_id):
+        with claims.writing(client.settings.product_id, phone_id):
             outs = _adopt(client, phone_id, props)
-            claims.claim(client.settings.product_id, phone_id)
         return phone_id, outs
     return phone_id, update(client, props, claims=claims)
 
@@ -107,9 +106,8 @@ def vanished(phone_id: str) -> str:
 def update(client: MaytapiClient, news: Mapping[str, Any], *, claims: Claims) -> Props:
     """1 POST of the declared config; the phone is then claimed for this deployment."""
     phone_id: str = news["phone_id"]
-    with claims.holding(client.settings.product_id, phone_id):
+    with claims.writing(client.settings.product_id, phone_id):
         written = client.set_config(phone_id, news.get("webhook"), news["ack_delivery"])
-        claims.claim(client.settings.product_id, phone_id)
     return outputs(phone_id, written, news)
 
 
