@@ -117,7 +117,7 @@ ACTION_TYPES = tuple(
 
 @dataclass(frozen=True)
 class Recovery:
-    """What the README's recovery after a killed `up` met and did."""
+    """What the documented recovery after a killed `up` met and did."""
 
     locked: CliRun
     """The first `pulumi up`, refused: the dead CLI's lock."""
@@ -132,7 +132,7 @@ class Recovery:
 
 
 def recover_after_kill(project: Project, happened: Callable[[str], bool]) -> Recovery:
-    """The steps of the README's "When an up is interrupted" after SIGKILL, in order.
+    """The steps of the docs' "When an up is interrupted" (docs/guides/interruptions.md) after SIGKILL, in order.
     `happened(urn)` is the user checking the phone of an action that was in flight."""
     locked = project.cli("up", "--yes", check=False)
     repaired = []

@@ -1,5 +1,5 @@
 """The reliability run (`./dev soak`): a Maytapi emulator on loopback, real `pulumi` commands as
-users type them, faults and interruptions, and per scenario the figures the README's
+users type them, faults and interruptions, and per scenario the figures the docs'
 "Reliability (soak)" table shows:
 
 - runs, and how many converged in one `up` (every phone as declared, the `up` exit 0);
@@ -10,8 +10,8 @@ users type them, faults and interruptions, and per scenario the figures the READ
   exports, the emulator's call log and the answers of direct calls (target 0).
 
 Scenarios: a fleet under 30 % transient faults (seeded), lost action answers (answered as the
-README says), SIGINT and SIGKILL mid-`up` (recovered as the README says), concurrent config
-POSTs straight at the emulator, and every bad input of the README's lists (refused at preview,
+docs say), SIGINT and SIGKILL mid-`up` (recovered as the docs say), concurrent config
+POSTs straight at the emulator, and every bad input the reference lists (refused at preview,
 no call). It stops by itself: each scenario's runs are bounded in count, and once the
 `--minutes` budget is spent the remaining runs are skipped and the table says so.
 
@@ -89,7 +89,7 @@ def fleet_program(phones: list[str], revision: int | None = None) -> str:
     )
 
 
-# Every bad input of the README's lists: (what, the resource's code, the property named).
+# Every bad input the reference lists: (what, the resource's code, the property named).
 BAD_INPUTS: list[tuple[str, str, str]] = [
     ("non-numeric phone id", 'PhoneConfig("bad", phone_id="abc")', "phone_id"),
     ("negative phone id", 'PhoneConfig("bad", phone_id="-12")', "phone_id"),
@@ -224,7 +224,7 @@ class Soak:
     def lost_action_answers(self, tally: Tally, runs: int) -> None:
         """A redeploy's answer is lost: late (it happened) on even runs, the connection dropped
         before Maytapi acted (it did not) on odd ones. The up fails by design; the user answers
-        as the README says; then one plain up. Each revision must be carried out once."""
+        as the docs say; then one plain up. Each revision must be carried out once."""
         fleet = ["12", "13", "14"]
         for run in self.runs(tally, runs):
             with self.guard(tally, run):
@@ -255,7 +255,7 @@ class Soak:
 
     def interrupted(self, tally: Tally, sig: signal.Signals, phones: int, runs: int) -> None:
         """An up of `phones` PhoneConfigs and Redeploys (calls answered after 200 ms) gets
-        `sig` once the first redeploy reached Maytapi; then the README's recovery."""
+        `sig` once the first redeploy reached Maytapi; then the documented recovery."""
         fleet = [str(2000 + n) for n in range(phones)]
         for run in self.runs(tally, runs):
             with self.guard(tally, run):
@@ -334,7 +334,7 @@ def run_soak(quick: bool, minutes: float, workdir: Path) -> list[Tally]:
             ("SIGKILL mid-up", lambda t: soak.interrupted(t, signal.SIGKILL, phones=4 if quick else 12, runs=1 if quick else 3)),
             (f"{50 if quick else 200} concurrent config POSTs",
              lambda t: soak.concurrent_posts(t, posts=50 if quick else 200, runs=1 if quick else 3)),
-            ("bad inputs of the README", lambda t: soak.bad_inputs(t, BAD_INPUTS[:2] if quick else BAD_INPUTS)),
+            ("bad inputs of the reference", lambda t: soak.bad_inputs(t, BAD_INPUTS[:2] if quick else BAD_INPUTS)),
         ]  # fmt: skip
         return [soak.scenario(Tally(name), body) for name, body in plan]
 

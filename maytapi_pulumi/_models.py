@@ -2,7 +2,7 @@
 
 Response models accept extra fields: Maytapi adds keys without notice. The config's response
 shape was never checked against live traffic, so PhoneConfig reads every shape the public
-sources allow (see README, "Assumptions about the real API").
+sources allow (see docs/operations/client.md, "Assumptions about the real API").
 """
 
 from __future__ import annotations

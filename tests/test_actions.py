@@ -1,5 +1,5 @@
 """Redeploy, FactoryReset and Logout through the real CLI (`pulumi preview`, `pulumi up` with its
-preview, `destroy`) against the emulator: every row of the README's semantics table, for each of
+preview, `destroy`) against the emulator: every row of the actions' reference table, for each of
 the three, counted in the emulator's call log."""
 
 from __future__ import annotations

@@ -272,7 +272,7 @@ def test_outputs_fed_into_inputs_are_known_at_preview_until_they_change(
     make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls, family: Family
 ) -> None:
     pattern = RESET_PATTERN.replace("IMPORTS", family.imports("FactoryReset", "PhoneConfig"))
-    # The README's reset pattern before the reset ever fired, and a config without a webhook:
+    # The documented reset pattern before the reset ever fired, and a config without a webhook:
     # no output is None, so a preview of the unchanged program shows nothing to do.
     project = make_project(pattern.replace("REVISION", "1"))
     project.cli("up", "--yes")

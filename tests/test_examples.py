@@ -210,10 +210,10 @@ def test_an_up_whose_program_changed_after_the_review_is_refused(
 
 
 def by_hand_steps() -> str:
-    """The README's lines for running an example by hand, exactly as printed there."""
-    section = (ROOT / "README.md").read_text().split("## Examples", 1)[1].split("\n## ", 1)[0]
-    block = re.search(r"```bash\n(.*?)```", section, re.S)
-    assert block is not None, "the README's Examples section has no bash block"
+    """The getting-started page's lines for running an example by hand, exactly as printed there."""
+    page = (ROOT / "docs" / "getting-started.md").read_text()
+    block = re.search(r"<!-- block: tested by tests/test_examples.py -->\n```bash\n(.*?)```", page, re.S)
+    assert block is not None, "docs/getting-started.md has no bash block tested by tests/test_examples.py"
     return block.group(1)
 
 
@@ -246,7 +246,7 @@ def free_port() -> int:
         ),
     ],
 )
-def test_the_readme_steps_run_each_example_by_hand(
+def test_the_documented_steps_run_each_example_by_hand(
     tmp_path: Path, name: str, created: int, phones: dict[str, tuple[str, bool]]
 ) -> None:
     # A checkout of its own (examples and the virtualenv), so .work/ is the test's; a free

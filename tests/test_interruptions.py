@@ -1,5 +1,5 @@
 """A real `pulumi up` of a fleet interrupted midway, by SIGINT (Ctrl-C, a CI cancel) and by
-SIGKILL, then recovered exactly as the README's "When an up is interrupted" says: every phone
+SIGKILL, then recovered exactly as docs/guides/interruptions.md says: every phone
 ends as declared, no action fires twice, and nothing the CLI started outlives it."""
 
 from __future__ import annotations

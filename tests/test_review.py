@@ -39,6 +39,7 @@ def cli(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+REVIEW_GUIDE = ROOT / "docs/guides/review.md"
 QUICKSTART_MARKDOWN = """\
 ### Maytapi: 1 config change · 1 action will fire
 
@@ -48,7 +49,7 @@ QUICKSTART_MARKDOWN = """\
 """
 
 
-def test_quickstart_create_no_change_drift_change_and_the_readme_sample(
+def test_quickstart_create_no_change_drift_change_and_the_documented_sample(
     example: Callable[..., Project],  # noqa: F811
     emu: RunningEmulator,
     calls: Calls,
@@ -82,9 +83,8 @@ def test_quickstart_create_no_change_drift_change_and_the_readme_sample(
     changed = preview_json(project)
     assert summary(changed, "markdown") == QUICKSTART_MARKDOWN
     assert calls.take() == []  # the summary reads JSON only
-    # the README shows this very rendering
-    readme = (ROOT / "README.md").read_text().split("## Review in pull requests", 1)[1]
-    assert QUICKSTART_MARKDOWN in readme
+    # the review guide shows this very rendering
+    assert QUICKSTART_MARKDOWN in REVIEW_GUIDE.read_text()
     # the console script, from stdin, as the workflow runs it; nothing destructive: exit 0
     done = cli("--format", "markdown", "--fail-on-destructive", stdin=json.dumps(changed))
     assert (done.returncode, done.stdout, done.stderr) == (0, QUICKSTART_MARKDOWN, "")
@@ -205,7 +205,7 @@ def test_every_kind_of_change_in_one_preview(every_kind: Project, calls: Calls, 
     assert not any(secret in raw for secret in SECRET_WEBHOOKS)  # the engine masks it: `[secret]`
     changed = json.loads(raw)
     assert summary(changed) == CHANGE_TEXT
-    assert f"```text\n{CHANGE_TEXT}```" in (ROOT / "README.md").read_text()  # the README's sample
+    assert f"```text\n{CHANGE_TEXT}```" in REVIEW_GUIDE.read_text()  # the review guide's sample
     assert calls.take() == []
     markdown = summary(changed, "markdown")
     assert markdown.splitlines()[:5] == [

@@ -27,4 +27,4 @@ def test_the_quick_soak_meets_every_target(tmp_path: Path, capsys: pytest.Captur
         ), name
     # the figures count what happened: faulted calls are logged, bad inputs made none
     assert tallies["fleet of 10 under 30 % faults"]["api_calls"] > 20
-    assert tallies["bad inputs of the README"]["api_calls"] == 0
+    assert tallies["bad inputs of the reference"]["api_calls"] == 0

@@ -1,4 +1,4 @@
-"""Where the API token lives, exactly as the README's Reference says: encrypted in the stack
+"""Where the API token lives, exactly as docs/operations/security.md says: encrypted in the stack
 config and in the default provider's state entry (of the dynamic resources or of the native
 provider), in clear only with --show-secrets, not in the engine's own debug logs (engine v3.277;
 v3.260 logged it at -v=9), and nowhere in what the usual commands print."""
