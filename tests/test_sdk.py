@@ -1,6 +1,7 @@
 """The native provider's SDKs (sdk/): exactly what Pulumi's generators make of the schema the
 plugin serves, and each compiles with its own language's tools against the pinned Pulumi, with
-a program using it (examples/typescript, examples/go)."""
+a program using it (examples/typescript, examples/go) and the reference's examples
+(examples/reference/<kind>/index.ts, main.go)."""
 
 from __future__ import annotations
 
@@ -124,15 +125,21 @@ def test_the_typescript_sdk_and_example_type_check_with_tsc_against_pulumi_from_
     # the package as npm would publish it: the compiled bin/ with its package.json
     shutil.copy(sdk / "package.json", sdk / "bin")
 
-    # examples/typescript, with pulumi-maytapi resolved to that package
-    example = tmp_path / "typescript"
-    shutil.copytree(ROOT / "examples" / "typescript", example)
-    (example / "node_modules").mkdir()
-    for entry in modules.iterdir():
-        (example / "node_modules" / entry.name).symlink_to(entry)
-    (example / "node_modules" / "pulumi-maytapi").symlink_to(sdk / "bin")
-    with timed(capsys, "tsc --noEmit of examples/typescript"):
-        run(tsc, "--project", ".", "--noEmit", cwd=example)
+    # examples/typescript and the reference's examples (one index.ts per kind, compiled as one
+    # project with the example's settings), with pulumi-maytapi resolved to that package
+    for name in ("typescript", "reference"):
+        example = tmp_path / "examples" / name
+        shutil.copytree(ROOT / "examples" / name, example)
+        if name == "reference":
+            settings = json.loads((ROOT / "examples/typescript/tsconfig.json").read_text())
+            settings["files"] = sorted(p.relative_to(example).as_posix() for p in example.glob("*/index.ts"))
+            (example / "tsconfig.json").write_text(json.dumps(settings))
+        (example / "node_modules").mkdir()
+        for entry in modules.iterdir():
+            (example / "node_modules" / entry.name).symlink_to(entry)
+        (example / "node_modules" / "pulumi-maytapi").symlink_to(sdk / "bin")
+        with timed(capsys, f"tsc --noEmit of examples/{name}"):
+            run(tsc, "--project", ".", "--noEmit", cwd=example)
 
 
 def test_the_go_sdk_and_example_build_and_vet_against_the_served_sdk_module(
@@ -141,9 +148,8 @@ def test_the_go_sdk_and_example_build_and_vet_against_the_served_sdk_module(
     go = shutil.which("go")
     if go is None:
         pytest.fail("go is not on PATH: install Go >= 1.26 (https://go.dev/doc/install) to build sdk/go")
-    sdk, example = tmp_path / "go", tmp_path / "example"
+    sdk = tmp_path / "go"
     shutil.copytree(SDK_DIR / "go", sdk)
-    shutil.copytree(ROOT / "examples" / "go", example)
     env = {**os.environ, "GOFLAGS": "-mod=mod", "GOWORK": "off"}
     with timed(capsys, f"go build + go vet of sdk/go on github.com/pulumi/pulumi/sdk/v3 v{PULUMI_VERSION}"):
         # The generated go.mod asks for at least the generator's SDK; build on the pinned one.
@@ -153,9 +159,17 @@ def test_the_go_sdk_and_example_build_and_vet_against_the_served_sdk_module(
         run(go, "mod", "tidy", cwd=sdk, env=env)
         run(go, "build", "./...", cwd=sdk, env=env)
         run(go, "vet", "./...", cwd=sdk, env=env)
-    with timed(capsys, "go build + go vet of examples/go"):
-        module = "github.com/maytapi-pulumi/maytapi-pulumi/sdk/go"
-        run(go, "mod", "edit", f"-replace={module}={sdk}", cwd=example, env=env)
-        run(go, "mod", "tidy", cwd=example, env=env)
-        run(go, "build", "./...", cwd=example, env=env)
-        run(go, "vet", "./...", cwd=example, env=env)
+    # examples/go, and the reference's examples: one main package per kind, in a module like it
+    for name in ("go", "reference"):
+        example = tmp_path / "examples" / name
+        shutil.copytree(
+            ROOT / "examples" / name, example, ignore=shutil.ignore_patterns("*.py", "*.ts", "*.yaml")
+        )
+        if name == "reference":
+            shutil.copy(ROOT / "examples/go/go.mod", example)
+        with timed(capsys, f"go build + go vet of examples/{name}"):
+            module = "github.com/maytapi-pulumi/maytapi-pulumi/sdk/go"
+            run(go, "mod", "edit", f"-replace={module}={sdk}", cwd=example, env=env)
+            run(go, "mod", "tidy", cwd=example, env=env)
+            run(go, "build", "./...", cwd=example, env=env)
+            run(go, "vet", "./...", cwd=example, env=env)

@@ -29,16 +29,81 @@ class Property:
 
 
 @dataclass(frozen=True)
+class Operation:
+    """One row of what a kind does: a situation, what happens, and the Maytapi calls it makes
+    (the reference pages' table; the tests of each kind count those calls)."""
+
+    situation: str
+    behaviour: str
+    calls: str
+
+
+@dataclass(frozen=True)
 class Kind:
-    """A resource kind: its name, description, inputs and outputs (the values Maytapi reports)."""
+    """A resource kind: its name, description, inputs and outputs (the values Maytapi reports),
+    what each operation does and calls, and how an existing one comes under management."""
 
     name: str
     doc: str
     inputs: tuple[Property, ...]
     outputs: tuple[Property, ...]
+    operations: tuple[Operation, ...] = ()
+    import_doc: str = ""
 
 
 _PHONE_ID_OUT = Property("phone_id", "string", "The phone's id, as digits.", required=True)
+
+_PHONE_CONFIG_OPERATIONS = (
+    Operation(
+        "preview / check", "inputs validated; each bad input fails, naming the property and the fix", "0"
+    ),
+    Operation("create", "sets the config", "1 POST"),
+    Operation("up with nothing changed", "no update", "0"),
+    Operation(
+        "change `webhook`, `ack_delivery` or `reapply_trigger`",
+        "in-place update; `preview --diff` names the field",
+        "1 POST",
+    ),
+    Operation(
+        "change `phone_id`",
+        "replace: the new phone is configured, then the old one restored to the product default (unless another resource wrote it in the same run)",
+        "1 POST each",
+    ),
+    Operation(
+        "an input unknown at preview (another resource's output, also nested in `reapply_trigger`; the engine previews a replaced resource's outputs from its inputs, so only outputs of created or updated resources that are not inputs are unknown)",
+        "preview succeeds and shows a possible update (a possible replace for an unknown `phone_id`); the `up` checks the value once known (a bad one fails naming the property, before writing) and applies what it resolves to",
+        "0 at preview; in the `up` only what changed",
+    ),
+    Operation(
+        "refresh",
+        "reads the live config; drift made outside Pulumi shows up, and the next `up` puts it back",
+        "1 GET per read: `pulumi refresh` reads in its preview and again",
+    ),
+    Operation("destroy", 'restores the product default (`webhook` `""`, `ack_delivery` false)', "1 POST"),
+    Operation("create with `adopt=True`", "reads the phone, writes nothing", "1 GET"),
+    Operation(
+        "`PhoneConfig.get(name, phone_id)`", "reads the phone, manages nothing", "1 GET per preview/up"
+    ),
+    Operation(
+        "`import_` option / `pulumi import`",
+        "dynamic: refused by the engine (`adopt=True` instead); native: reads the phone, writes nothing",
+        "0",
+    ),
+    Operation(
+        "refresh",
+        "the PhoneConfig is dropped from the state with a warning naming the phone (Pulumi's convention for a resource deleted outside)",
+        "1 GET per read",
+    ),
+    Operation(
+        "destroy of a phone removed from the product, without a refresh",
+        "succeeds; the refused reset is taken as done",
+        "1 POST (refused)",
+    ),
+    Operation("`PhoneConfig.get` of a missing phone", "fails naming the phone", "1 GET"),
+    Operation(
+        "`up` still declaring a removed phone", "the create fails with Maytapi's message", "1 POST (refused)"
+    ),
+)
 
 PHONE_CONFIG = Kind(
     "PhoneConfig",
@@ -100,6 +165,12 @@ PHONE_CONFIG = Kind(
             required=True,
         ),
     ),
+    operations=_PHONE_CONFIG_OPERATIONS,
+    import_doc="Native provider: `pulumi import maytapi:index:PhoneConfig <name> <phone_id>` reads the "
+    "phone (one `GET /{phone_id}/config`), records it protected with the live values as its inputs and "
+    "prints the code to add; the `import_` resource option does the same from the program. Dynamic "
+    "resources cannot be imported (the engine fails with `KeyError: '__provider'`): declare them with "
+    "`adopt` `true`, which reads the phone and writes nothing.",
 )
 
 ACTION_INPUTS = (
@@ -154,6 +225,51 @@ _ACTION_OUTPUTS = (
     ),
 )
 
+_ACTION_OPERATIONS = (
+    Operation("create, `fire_on_create=True`", "fires", "1"),
+    Operation("create, `fire_on_create=False`", "records the revision", "0"),
+    Operation("`up` with revision unchanged, including after a package upgrade", "nothing", "0"),
+    Operation("revision changed", "fires once; `preview --diff` shows `~ revision` on an **update**", "1"),
+    Operation(
+        "revision unknown at preview (from another resource)",
+        "preview shows an update: it may fire; the `up` fires only if it resolves to a new value",
+        "0 at preview",
+    ),
+    Operation(
+        "any other input unknown at preview (`phone_id`, `fire_on_create`, `wait_until_ready`, `ready_timeout`)",
+        "preview succeeds; checked once known, a bad value fails the `up` naming it",
+        "0 at preview",
+    ),
+    Operation("`phone_id` changed", "fires on the new phone (an update)", "1"),
+    Operation("destroy", "nothing: an action cannot be undone", "0"),
+    Operation("refresh", "nothing to read: the record is kept", "0"),
+    Operation(
+        "the phone was removed from the product",
+        "firing fails with Maytapi's message (`[14] is not a valid phone instance id`); destroy succeeds",
+        "1 per attempt; 0 to destroy",
+    ),
+    Operation(
+        "the API call fails",
+        "the `up` fails with the server's message; the revision is not recorded, so the next `up` fires again",
+        "1 per attempt",
+    ),
+    Operation(
+        "the call reached Maytapi but its answer was lost (read timeout, connection dropped)",
+        "not retried; recorded as `uncertain` at this revision and the `up` fails; the next preview refuses to fire it again until you answer",
+        "1, then 0 until answered",
+    ),
+    Operation(
+        "`MAYTAPI_UNCERTAIN_ACTIONS=happened pulumi up`",
+        "every action this `up` would fire is recorded as fired, without a call (limit it with `--target <urn>`)",
+        "0",
+    ),
+    Operation("`MAYTAPI_UNCERTAIN_ACTIONS=not-happened pulumi up`", "uncertain actions fire again", "1 each"),
+)
+_ACTION_IMPORT = (
+    "Nothing to import: an action has no state on Maytapi. Declare it with `fire_on_create` `false` to "
+    "record the current revision without a call."
+)
+
 REDEPLOY = Kind(
     "Redeploy",
     "Redeploys (reboots) a phone's container when `revision` changes: `GET /{phone_id}/redeploy`. "
@@ -161,6 +277,8 @@ REDEPLOY = Kind(
     "logged in again, so dependent resources run against a live phone.",
     ACTION_INPUTS + REDEPLOY_INPUTS,
     _ACTION_OUTPUTS,
+    operations=_ACTION_OPERATIONS,
+    import_doc=_ACTION_IMPORT,
 )
 FACTORY_RESET = Kind(
     "FactoryReset",
@@ -170,6 +288,8 @@ FACTORY_RESET = Kind(
     "the same `pulumi up`.",
     ACTION_INPUTS,
     _ACTION_OUTPUTS,
+    operations=_ACTION_OPERATIONS,
+    import_doc=_ACTION_IMPORT,
 )
 LOGOUT = Kind(
     "Logout",
@@ -177,6 +297,8 @@ LOGOUT = Kind(
     "shows a QR code until it is scanned again.",
     ACTION_INPUTS,
     _ACTION_OUTPUTS,
+    operations=_ACTION_OPERATIONS,
+    import_doc=_ACTION_IMPORT,
 )
 # A fleet's phone: PhoneConfig's own webhook and ack_delivery, one description each.
 FLEET_PHONE = tuple(p for p in PHONE_CONFIG.inputs if p.name in ("webhook", "ack_delivery"))
@@ -211,6 +333,42 @@ FLEET = Kind(
             required=True,
         ),
     ),
+    operations=(
+        Operation(
+            "preview / check",
+            "each phone's inputs validated as a PhoneConfig's; a bad one fails naming the phone and the property",
+            "0",
+        ),
+        Operation(
+            "create or update",
+            "sends the config of each phone that differs, is added or is removed (restored to the product default), 8 at a time",
+            "1 `POST /{phone_id}/config` per such phone",
+        ),
+        Operation("up with nothing changed", "no update", "0"),
+        Operation(
+            "refresh",
+            "reads each phone; drift shows as that phone's change; a phone removed from the product is dropped with a warning",
+            "1 `GET /{phone_id}/config` per phone",
+        ),
+        Operation(
+            "destroy",
+            "restores each phone to the product default (none that another resource took over in the same run)",
+            "1 `POST /{phone_id}/config` per phone",
+        ),
+        Operation(
+            "some phones' writes fail",
+            "the state keeps what was applied and lists the others in `failed`; the `up` fails naming each phone and its error; the next `up` sends only those",
+            "1 POST per attempt",
+        ),
+        Operation(
+            "a phone declared twice (two Fleets, or a Fleet and a PhoneConfig)",
+            "the preview fails naming both resources, before any write",
+            "0",
+        ),
+    ),
+    import_doc="Native provider: `pulumi import maytapi:index:Fleet <name> <product_id>` reads the product's "
+    "phones (one `GET /listPhones`, one `GET /{phone_id}/config` per phone) and prints the program that "
+    "reproduces their configs; the next `up` makes no call. The dynamic Fleet cannot be imported.",
 )
 KINDS = (PHONE_CONFIG, REDEPLOY, FACTORY_RESET, LOGOUT, FLEET)
 

@@ -4,8 +4,10 @@ camelCase names, JSON types, descriptions naming each setting's config key and v
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from .._core.properties import FLEET_PHONE, KINDS, SETTINGS, Kind, Property
@@ -67,6 +69,14 @@ def _setting(prop: Property) -> dict[str, Any]:
     return _spec(prop, f"{prop.doc} Falls back to the environment variable `{source.env_var}`.")
 
 
+def _examples() -> dict[str, str]:
+    """Each resource's and function's examples, one block per language in Pulumi's
+    `{{% examples %}}` form, which the SDK generators turn into docstrings. Rendered by
+    `./dev docs --generate` from examples/reference/, whose files the test suite runs."""
+    loaded: dict[str, str] = json.loads((Path(__file__).parent / "examples.json").read_text())
+    return loaded
+
+
 def _project_urls() -> dict[str, str]:
     """The package metadata's project URLs (pyproject.toml), so the SDKs link where PyPI does."""
     entries = importlib.metadata.metadata("maytapi-pulumi").get_all("Project-URL") or []
@@ -77,6 +87,7 @@ def schema() -> dict[str, Any]:
     from . import functions  # it renders with this module's helpers
 
     settings = {camel(p.name): _setting(p) for p in SETTINGS}
+    examples = _examples()
     return {
         "name": PACKAGE,
         "displayName": "Maytapi",
@@ -111,7 +122,7 @@ def schema() -> dict[str, Any]:
         },
         "resources": {
             token(kind): {
-                "description": in_camel_case(kind.doc),
+                "description": f"{in_camel_case(kind.doc)}\n\n{examples[token(kind)]}",
                 "properties": _props(kind.outputs),
                 "required": _required(kind.outputs),
                 "inputProperties": _props(kind.inputs),
@@ -120,5 +131,8 @@ def schema() -> dict[str, Any]:
             for kind in KINDS
         },
         # The provider functions (getPhones, getPhoneConfig, getPhoneStatus).
-        "functions": functions.schema_functions(),
+        "functions": {
+            name: spec | {"description": f"{spec['description']}\n\n{examples[name]}"}
+            for name, spec in functions.schema_functions().items()
+        },
     }

@@ -6,6 +6,21 @@ import * as utilities from "./utilities";
 
 /**
  * Returns a phone to a freshly created state when `revision` changes: `GET /{phoneId}/factoryreset`. The reset clears the phone's config on Maytapi: give the phone's PhoneConfig `reapplyTrigger` this resource's `firedAt` to have it sent again in the same `pulumi up`.
+ *
+ * ## Example Usage
+ * ```typescript
+ * import * as maytapi from "pulumi-maytapi";
+ *
+ * // Bump the revision to reset the phone; its config, which the reset clears, is sent again after it.
+ * const reset = new maytapi.FactoryReset("lobby-reset", { phoneId: "15", revision: 1, fireOnCreate: false });
+ * const lobby = new maytapi.PhoneConfig("lobby", {
+ *     phoneId: "15",
+ *     webhook: "https://hooks.example.com/maytapi/lobby",
+ *     reapplyTrigger: reset.firedAt,
+ * });
+ *
+ * export const lobbyResetRevision = reset.revision;
+ * ```
  */
 export class FactoryReset extends pulumi.CustomResource {
     /**

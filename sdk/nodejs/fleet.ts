@@ -8,6 +8,20 @@ import * as utilities from "./utilities";
 
 /**
  * Many phones' webhooks and delivery acks in one resource, each phone with PhoneConfig's rules. Creating or updating it sends `POST /{phoneId}/config` for each phone whose config differs (8 at a time) and for none of the others; refresh reads `GET /{phoneId}/config` of each phone; destroying it restores each phone's default. A phone belongs to one Fleet or PhoneConfig of a program. Import a whole product with its product id as the id.
+ *
+ * ## Example Usage
+ * ```typescript
+ * import * as maytapi from "pulumi-maytapi";
+ *
+ * const lines = new maytapi.Fleet("support-lines", {
+ *     phones: {
+ *         "13": { webhook: "https://hooks.example.com/maytapi/sales", ackDelivery: true },
+ *         "14": { webhook: "https://hooks.example.com/maytapi/support" },
+ *     },
+ * });
+ *
+ * export const fleetPhones = lines.phones;
+ * ```
  */
 export class Fleet extends pulumi.CustomResource {
     /**

@@ -6,6 +6,15 @@ import * as utilities from "./utilities";
 
 /**
  * A phone's webhook and delivery acks as Maytapi holds them: `GET /{phoneId}/config`, one call each time the program runs, in a preview too. Reads only: to manage them, declare a PhoneConfig.
+ *
+ * ## Example Usage
+ * ```typescript
+ * import * as maytapi from "pulumi-maytapi";
+ *
+ * const phone12 = maytapi.getPhoneConfigOutput({ phoneId: "12" });
+ *
+ * export const phone12Webhook = phone12.webhook;
+ * ```
  */
 export function getPhoneConfig(args: GetPhoneConfigArgs, opts?: pulumi.InvokeOptions): Promise<GetPhoneConfigResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
@@ -37,6 +46,15 @@ export interface GetPhoneConfigResult {
 }
 /**
  * A phone's webhook and delivery acks as Maytapi holds them: `GET /{phoneId}/config`, one call each time the program runs, in a preview too. Reads only: to manage them, declare a PhoneConfig.
+ *
+ * ## Example Usage
+ * ```typescript
+ * import * as maytapi from "pulumi-maytapi";
+ *
+ * const phone12 = maytapi.getPhoneConfigOutput({ phoneId: "12" });
+ *
+ * export const phone12Webhook = phone12.webhook;
+ * ```
  */
 export function getPhoneConfigOutput(args: GetPhoneConfigOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetPhoneConfigResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});

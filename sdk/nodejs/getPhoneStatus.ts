@@ -6,6 +6,15 @@ import * as utilities from "./utilities";
 
 /**
  * A phone's session: whether it is logged in, its WhatsApp connection state and its number: `GET /{phoneId}/status`, one call each time the program runs, in a preview too.
+ *
+ * ## Example Usage
+ * ```typescript
+ * import * as maytapi from "pulumi-maytapi";
+ *
+ * const phone12Status = maytapi.getPhoneStatusOutput({ phoneId: "12" });
+ *
+ * export const phone12LoggedIn = phone12Status.loggedIn;
+ * ```
  */
 export function getPhoneStatus(args: GetPhoneStatusArgs, opts?: pulumi.InvokeOptions): Promise<GetPhoneStatusResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
@@ -41,6 +50,15 @@ export interface GetPhoneStatusResult {
 }
 /**
  * A phone's session: whether it is logged in, its WhatsApp connection state and its number: `GET /{phoneId}/status`, one call each time the program runs, in a preview too.
+ *
+ * ## Example Usage
+ * ```typescript
+ * import * as maytapi from "pulumi-maytapi";
+ *
+ * const phone12Status = maytapi.getPhoneStatusOutput({ phoneId: "12" });
+ *
+ * export const phone12LoggedIn = phone12Status.loggedIn;
+ * ```
  */
 export function getPhoneStatusOutput(args: GetPhoneStatusOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetPhoneStatusResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});

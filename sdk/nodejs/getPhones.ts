@@ -8,6 +8,15 @@ import * as utilities from "./utilities";
 
 /**
  * Every phone of the product, as `GET /listPhones` reports them: id, number and status. One call each time the program runs, in a preview too.
+ *
+ * ## Example Usage
+ * ```typescript
+ * import * as maytapi from "pulumi-maytapi";
+ *
+ * const phones = maytapi.getPhonesOutput();
+ *
+ * export const numbers = phones.phones.apply(list => list.map(phone => phone.number));
+ * ```
  */
 export function getPhones(opts?: pulumi.InvokeOptions): Promise<GetPhonesResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
@@ -23,6 +32,15 @@ export interface GetPhonesResult {
 }
 /**
  * Every phone of the product, as `GET /listPhones` reports them: id, number and status. One call each time the program runs, in a preview too.
+ *
+ * ## Example Usage
+ * ```typescript
+ * import * as maytapi from "pulumi-maytapi";
+ *
+ * const phones = maytapi.getPhonesOutput();
+ *
+ * export const numbers = phones.phones.apply(list => list.map(phone => phone.number));
+ * ```
  */
 export function getPhonesOutput(opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetPhonesResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});

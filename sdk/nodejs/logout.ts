@@ -6,6 +6,16 @@ import * as utilities from "./utilities";
 
 /**
  * Logs a phone's number out when `revision` changes: `GET /{phoneId}/logout`. The phone then shows a QR code until it is scanned again.
+ *
+ * ## Example Usage
+ * ```typescript
+ * import * as maytapi from "pulumi-maytapi";
+ *
+ * // A number being retired: logged out once; bump the revision to log it out again.
+ * const logout = new maytapi.Logout("retired-logout", { phoneId: "16", revision: "2026-12-01" });
+ *
+ * export const loggedOutAt = logout.firedAt;
+ * ```
  */
 export class Logout extends pulumi.CustomResource {
     /**

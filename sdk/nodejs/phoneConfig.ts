@@ -6,6 +6,19 @@ import * as utilities from "./utilities";
 
 /**
  * A Maytapi phone's webhook and delivery acks. Creating or updating it sends `POST /{phoneId}/config`; refresh reads `GET /{phoneId}/config` and shows changes made outside Pulumi; destroying it restores the product default (no webhook of its own, `ackDelivery` `false`).
+ *
+ * ## Example Usage
+ * ```typescript
+ * import * as maytapi from "pulumi-maytapi";
+ *
+ * const support = new maytapi.PhoneConfig("support-line", {
+ *     phoneId: "12",
+ *     webhook: "https://hooks.example.com/maytapi",
+ *     ackDelivery: true,
+ * });
+ *
+ * export const supportWebhook = support.webhook;
+ * ```
  */
 export class PhoneConfig extends pulumi.CustomResource {
     /**

@@ -6,6 +6,20 @@ import * as utilities from "./utilities";
 
 /**
  * Redeploys (reboots) a phone's container when `revision` changes: `GET /{phoneId}/redeploy`. With `waitUntilReady` the update lasts until `/{phoneId}/status` reports the phone logged in again, so dependent resources run against a live phone.
+ *
+ * ## Example Usage
+ * ```typescript
+ * import * as maytapi from "pulumi-maytapi";
+ *
+ * // Change the revision (a date, a counter) to redeploy the phone once more.
+ * const redeploy = new maytapi.Redeploy("support-line-redeploy", {
+ *     phoneId: "12",
+ *     revision: "2026-11-25",
+ *     waitUntilReady: true,
+ * });
+ *
+ * export const redeployedAt = redeploy.firedAt;
+ * ```
  */
 export class Redeploy extends pulumi.CustomResource {
     /**

@@ -13,6 +13,40 @@ import (
 )
 
 // Many phones' webhooks and delivery acks in one resource, each phone with PhoneConfig's rules. Creating or updating it sends `POST /{phoneId}/config` for each phone whose config differs (8 at a time) and for none of the others; refresh reads `GET /{phoneId}/config` of each phone; destroying it restores each phone's default. A phone belongs to one Fleet or PhoneConfig of a program. Import a whole product with its product id as the id.
+//
+// ## Example Usage
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/maytapi-pulumi/maytapi-pulumi/sdk/go/maytapi"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			lines, err := maytapi.NewFleet(ctx, "support-lines", &maytapi.FleetArgs{
+//				Phones: maytapi.FleetPhoneMap{
+//					"13": maytapi.FleetPhoneArgs{
+//						Webhook:     pulumi.String("https://hooks.example.com/maytapi/sales"),
+//						AckDelivery: pulumi.Bool(true),
+//					},
+//					"14": maytapi.FleetPhoneArgs{
+//						Webhook: pulumi.String("https://hooks.example.com/maytapi/support"),
+//					},
+//				},
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("fleetPhones", lines.Phones)
+//			return nil
+//		})
+//	}
+//
+// ```
 type Fleet struct {
 	pulumi.CustomResourceState
 

@@ -12,6 +12,30 @@ import (
 )
 
 // A phone's webhook and delivery acks as Maytapi holds them: `GET /{phoneId}/config`, one call each time the program runs, in a preview too. Reads only: to manage them, declare a PhoneConfig.
+//
+// ## Example Usage
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/maytapi-pulumi/maytapi-pulumi/sdk/go/maytapi"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			phone12, err := maytapi.LookupPhoneConfig(ctx, &maytapi.LookupPhoneConfigArgs{PhoneId: "12"})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("phone12Webhook", pulumi.StringPtrFromPtr(phone12.Webhook))
+//			return nil
+//		})
+//	}
+//
+// ```
 func LookupPhoneConfig(ctx *pulumi.Context, args *LookupPhoneConfigArgs, opts ...pulumi.InvokeOption) (*LookupPhoneConfigResult, error) {
 	opts = internal.PkgInvokeDefaultOpts(opts)
 	var rv LookupPhoneConfigResult

@@ -12,6 +12,30 @@ import (
 )
 
 // A phone's session: whether it is logged in, its WhatsApp connection state and its number: `GET /{phoneId}/status`, one call each time the program runs, in a preview too.
+//
+// ## Example Usage
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/maytapi-pulumi/maytapi-pulumi/sdk/go/maytapi"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			status, err := maytapi.GetPhoneStatus(ctx, &maytapi.GetPhoneStatusArgs{PhoneId: "12"})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("phone12LoggedIn", pulumi.Bool(status.LoggedIn))
+//			return nil
+//		})
+//	}
+//
+// ```
 func GetPhoneStatus(ctx *pulumi.Context, args *GetPhoneStatusArgs, opts ...pulumi.InvokeOption) (*GetPhoneStatusResult, error) {
 	opts = internal.PkgInvokeDefaultOpts(opts)
 	var rv GetPhoneStatusResult

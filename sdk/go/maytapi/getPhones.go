@@ -12,6 +12,34 @@ import (
 )
 
 // Every phone of the product, as `GET /listPhones` reports them: id, number and status. One call each time the program runs, in a preview too.
+//
+// ## Example Usage
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/maytapi-pulumi/maytapi-pulumi/sdk/go/maytapi"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			phones, err := maytapi.GetPhones(ctx)
+//			if err != nil {
+//				return err
+//			}
+//			numbers := make([]string, 0, len(phones.Phones))
+//			for _, phone := range phones.Phones {
+//				numbers = append(numbers, phone.Number)
+//			}
+//			ctx.Export("numbers", pulumi.ToStringArray(numbers))
+//			return nil
+//		})
+//	}
+//
+// ```
 func GetPhones(ctx *pulumi.Context, opts ...pulumi.InvokeOption) (*GetPhonesResult, error) {
 	opts = internal.PkgInvokeDefaultOpts(opts)
 	var rv GetPhonesResult

@@ -84,6 +84,21 @@ class FactoryReset(pulumi.CustomResource):
         """
         Returns a phone to a freshly created state when `revision` changes: `GET /{phoneId}/factoryreset`. The reset clears the phone's config on Maytapi: give the phone's PhoneConfig `reapplyTrigger` this resource's `firedAt` to have it sent again in the same `pulumi up`.
 
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        # Bump the revision to reset the phone; its config, which the reset clears, is sent again after it.
+        reset = maytapi.FactoryReset("lobby-reset", phone_id="15", revision=1, fire_on_create=False)
+        lobby = maytapi.PhoneConfig(
+            "lobby", phone_id="15", webhook="https://hooks.example.com/maytapi/lobby", reapply_trigger=reset.fired_at
+        )
+
+        pulumi.export("lobby_reset_revision", reset.revision)
+        ```
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] fire_on_create: Fire when the resource is first created. Default `true`; `false` records the revision without calling Maytapi, to adopt a running fleet without touching it.
@@ -98,6 +113,21 @@ class FactoryReset(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
         Returns a phone to a freshly created state when `revision` changes: `GET /{phoneId}/factoryreset`. The reset clears the phone's config on Maytapi: give the phone's PhoneConfig `reapplyTrigger` this resource's `firedAt` to have it sent again in the same `pulumi up`.
+
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        # Bump the revision to reset the phone; its config, which the reset clears, is sent again after it.
+        reset = maytapi.FactoryReset("lobby-reset", phone_id="15", revision=1, fire_on_create=False)
+        lobby = maytapi.PhoneConfig(
+            "lobby", phone_id="15", webhook="https://hooks.example.com/maytapi/lobby", reapply_trigger=reset.fired_at
+        )
+
+        pulumi.export("lobby_reset_revision", reset.revision)
+        ```
 
         :param str resource_name: The name of the resource.
         :param FactoryResetArgs args: The arguments to use to populate this resource's properties.

@@ -53,6 +53,23 @@ class Fleet(pulumi.CustomResource):
         """
         Many phones' webhooks and delivery acks in one resource, each phone with PhoneConfig's rules. Creating or updating it sends `POST /{phoneId}/config` for each phone whose config differs (8 at a time) and for none of the others; refresh reads `GET /{phoneId}/config` of each phone; destroying it restores each phone's default. A phone belongs to one Fleet or PhoneConfig of a program. Import a whole product with its product id as the id.
 
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        lines = maytapi.Fleet(
+            "support-lines",
+            phones={
+                "13": {"webhook": "https://hooks.example.com/maytapi/sales", "ack_delivery": True},
+                "14": {"webhook": "https://hooks.example.com/maytapi/support"},
+            },
+        )
+
+        pulumi.export("fleet_phones", lines.phones)
+        ```
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Mapping[str, pulumi.Input[Union['FleetPhoneArgs', 'FleetPhoneArgsDict', 'outputs.FleetPhone']]]] phones: The phones to configure: a map from phone id (digits, e.g. `"12"`) to its `webhook` and `ackDelivery`. A phone removed from the map is restored to the product default.
@@ -65,6 +82,23 @@ class Fleet(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
         Many phones' webhooks and delivery acks in one resource, each phone with PhoneConfig's rules. Creating or updating it sends `POST /{phoneId}/config` for each phone whose config differs (8 at a time) and for none of the others; refresh reads `GET /{phoneId}/config` of each phone; destroying it restores each phone's default. A phone belongs to one Fleet or PhoneConfig of a program. Import a whole product with its product id as the id.
+
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        lines = maytapi.Fleet(
+            "support-lines",
+            phones={
+                "13": {"webhook": "https://hooks.example.com/maytapi/sales", "ack_delivery": True},
+                "14": {"webhook": "https://hooks.example.com/maytapi/support"},
+            },
+        )
+
+        pulumi.export("fleet_phones", lines.phones)
+        ```
 
         :param str resource_name: The name of the resource.
         :param FleetArgs args: The arguments to use to populate this resource's properties.

@@ -75,6 +75,15 @@ def get_phone_config(phone_id: Optional[Union[_builtins.str, _builtins.int]] = N
     """
     A phone's webhook and delivery acks as Maytapi holds them: `GET /{phoneId}/config`, one call each time the program runs, in a preview too. Reads only: to manage them, declare a PhoneConfig.
 
+    ## Example Usage
+
+    ```python
+    import pulumi
+    import pulumi_maytapi as maytapi
+
+    pulumi.export("phone_12_webhook", maytapi.get_phone_config(phone_id="12").webhook)
+    ```
+
     :param Union[_builtins.str, _builtins.int] phone_id: The phone's Maytapi id (digits, e.g. `"12"` or `12`).
     """
     __args__ = dict()
@@ -90,6 +99,15 @@ def get_phone_config_output(phone_id: pulumi.Input[Optional[Union[_builtins.str,
                             opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetPhoneConfigResult]:
     """
     A phone's webhook and delivery acks as Maytapi holds them: `GET /{phoneId}/config`, one call each time the program runs, in a preview too. Reads only: to manage them, declare a PhoneConfig.
+
+    ## Example Usage
+
+    ```python
+    import pulumi
+    import pulumi_maytapi as maytapi
+
+    pulumi.export("phone_12_webhook", maytapi.get_phone_config(phone_id="12").webhook)
+    ```
 
     :param Union[_builtins.str, _builtins.int] phone_id: The phone's Maytapi id (digits, e.g. `"12"` or `12`).
     """

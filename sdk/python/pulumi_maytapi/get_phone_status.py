@@ -87,6 +87,15 @@ def get_phone_status(phone_id: Optional[Union[_builtins.str, _builtins.int]] = N
     """
     A phone's session: whether it is logged in, its WhatsApp connection state and its number: `GET /{phoneId}/status`, one call each time the program runs, in a preview too.
 
+    ## Example Usage
+
+    ```python
+    import pulumi
+    import pulumi_maytapi as maytapi
+
+    pulumi.export("phone_12_logged_in", maytapi.get_phone_status(phone_id="12").logged_in)
+    ```
+
     :param Union[_builtins.str, _builtins.int] phone_id: The phone's Maytapi id (digits, e.g. `"12"` or `12`).
     """
     __args__ = dict()
@@ -103,6 +112,15 @@ def get_phone_status_output(phone_id: pulumi.Input[Optional[Union[_builtins.str,
                             opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetPhoneStatusResult]:
     """
     A phone's session: whether it is logged in, its WhatsApp connection state and its number: `GET /{phoneId}/status`, one call each time the program runs, in a preview too.
+
+    ## Example Usage
+
+    ```python
+    import pulumi
+    import pulumi_maytapi as maytapi
+
+    pulumi.export("phone_12_logged_in", maytapi.get_phone_status(phone_id="12").logged_in)
+    ```
 
     :param Union[_builtins.str, _builtins.int] phone_id: The phone's Maytapi id (digits, e.g. `"12"` or `12`).
     """

@@ -50,6 +50,18 @@ class AwaitableGetPhonesResult(GetPhonesResult):
 def get_phones(opts: Optional[pulumi.InvokeOptions] = None) -> AwaitableGetPhonesResult:
     """
     Every phone of the product, as `GET /listPhones` reports them: id, number and status. One call each time the program runs, in a preview too.
+
+    ## Example Usage
+
+    ```python
+    import pulumi
+    import pulumi_maytapi as maytapi
+
+    # Resolved before the next line runs: a loop over it can declare one resource per phone.
+    phones = maytapi.get_phones().phones
+
+    pulumi.export("numbers", [phone.number for phone in phones])
+    ```
     """
     __args__ = dict()
     opts = pulumi.InvokeOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
@@ -60,6 +72,18 @@ def get_phones(opts: Optional[pulumi.InvokeOptions] = None) -> AwaitableGetPhone
 def get_phones_output(opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetPhonesResult]:
     """
     Every phone of the product, as `GET /listPhones` reports them: id, number and status. One call each time the program runs, in a preview too.
+
+    ## Example Usage
+
+    ```python
+    import pulumi
+    import pulumi_maytapi as maytapi
+
+    # Resolved before the next line runs: a loop over it can declare one resource per phone.
+    phones = maytapi.get_phones().phones
+
+    pulumi.export("numbers", [phone.number for phone in phones])
+    ```
     """
     __args__ = dict()
     opts = pulumi.InvokeOutputOptions.merge(_utilities.get_invoke_opts_defaults(), opts)

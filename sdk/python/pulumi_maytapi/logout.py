@@ -84,6 +84,18 @@ class Logout(pulumi.CustomResource):
         """
         Logs a phone's number out when `revision` changes: `GET /{phoneId}/logout`. The phone then shows a QR code until it is scanned again.
 
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        # A number being retired: logged out once; bump the revision to log it out again.
+        logout = maytapi.Logout("retired-logout", phone_id="16", revision="2026-12-01")
+
+        pulumi.export("logged_out_at", logout.fired_at)
+        ```
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] fire_on_create: Fire when the resource is first created. Default `true`; `false` records the revision without calling Maytapi, to adopt a running fleet without touching it.
@@ -98,6 +110,18 @@ class Logout(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
         Logs a phone's number out when `revision` changes: `GET /{phoneId}/logout`. The phone then shows a QR code until it is scanned again.
+
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        # A number being retired: logged out once; bump the revision to log it out again.
+        logout = maytapi.Logout("retired-logout", phone_id="16", revision="2026-12-01")
+
+        pulumi.export("logged_out_at", logout.fired_at)
+        ```
 
         :param str resource_name: The name of the resource.
         :param LogoutArgs args: The arguments to use to populate this resource's properties.

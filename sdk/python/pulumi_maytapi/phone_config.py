@@ -136,6 +136,22 @@ class PhoneConfig(pulumi.CustomResource):
         """
         A Maytapi phone's webhook and delivery acks. Creating or updating it sends `POST /{phoneId}/config`; refresh reads `GET /{phoneId}/config` and shows changes made outside Pulumi; destroying it restores the product default (no webhook of its own, `ackDelivery` `false`).
 
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        support = maytapi.PhoneConfig(
+            "support-line",
+            phone_id="12",
+            webhook="https://hooks.example.com/maytapi",
+            ack_delivery=True,
+        )
+
+        pulumi.export("support_webhook", support.webhook)
+        ```
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] ack_delivery: Whether Maytapi posts delivery acks to the webhook. Default `false`.
@@ -153,6 +169,22 @@ class PhoneConfig(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
         A Maytapi phone's webhook and delivery acks. Creating or updating it sends `POST /{phoneId}/config`; refresh reads `GET /{phoneId}/config` and shows changes made outside Pulumi; destroying it restores the product default (no webhook of its own, `ackDelivery` `false`).
+
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        support = maytapi.PhoneConfig(
+            "support-line",
+            phone_id="12",
+            webhook="https://hooks.example.com/maytapi",
+            ack_delivery=True,
+        )
+
+        pulumi.export("support_webhook", support.webhook)
+        ```
 
         :param str resource_name: The name of the resource.
         :param PhoneConfigArgs args: The arguments to use to populate this resource's properties.

@@ -118,6 +118,20 @@ class Redeploy(pulumi.CustomResource):
         """
         Redeploys (reboots) a phone's container when `revision` changes: `GET /{phoneId}/redeploy`. With `waitUntilReady` the update lasts until `/{phoneId}/status` reports the phone logged in again, so dependent resources run against a live phone.
 
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        # Change the revision (a date, a counter) to redeploy the phone once more.
+        redeploy = maytapi.Redeploy(
+            "support-line-redeploy", phone_id="12", revision="2026-11-25", wait_until_ready=True
+        )
+
+        pulumi.export("redeployed_at", redeploy.fired_at)
+        ```
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] fire_on_create: Fire when the resource is first created. Default `true`; `false` records the revision without calling Maytapi, to adopt a running fleet without touching it.
@@ -134,6 +148,20 @@ class Redeploy(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
         Redeploys (reboots) a phone's container when `revision` changes: `GET /{phoneId}/redeploy`. With `waitUntilReady` the update lasts until `/{phoneId}/status` reports the phone logged in again, so dependent resources run against a live phone.
+
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        # Change the revision (a date, a counter) to redeploy the phone once more.
+        redeploy = maytapi.Redeploy(
+            "support-line-redeploy", phone_id="12", revision="2026-11-25", wait_until_ready=True
+        )
+
+        pulumi.export("redeployed_at", redeploy.fired_at)
+        ```
 
         :param str resource_name: The name of the resource.
         :param RedeployArgs args: The arguments to use to populate this resource's properties.

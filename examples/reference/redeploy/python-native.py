@@ -1,0 +1,9 @@
+import pulumi
+import pulumi_maytapi as maytapi
+
+# Change the revision (a date, a counter) to redeploy the phone once more.
+redeploy = maytapi.Redeploy(
+    "support-line-redeploy", phone_id="12", revision="2026-11-25", wait_until_ready=True
+)
+
+pulumi.export("redeployed_at", redeploy.fired_at)

@@ -1,0 +1,72 @@
+"""The reference's examples (examples/reference/<kind>/), run as users run them: every Python
+example of a family in one program, every YAML example in one Pulumi.yaml, each through
+`pulumi up` (with its preview) against the emulator, with the API calls counted and the phones'
+final state read back. TypeScript and Go ones are type-checked and built by tests/test_sdk.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import yaml
+
+from devtools.docs_reference import EXAMPLES, examples
+from devtools.emulator import RunningEmulator
+from devtools.stack import Project
+from maytapi_pulumi._core.functions import FUNCTIONS
+from maytapi_pulumi._core.properties import KINDS
+from tests.conftest import DYNAMIC, NATIVE, YAML, Calls, Family, phones, stack_outputs, summary
+
+NAMES = [k.name for k in KINDS] + [f.name for f in FUNCTIONS]
+# What the examples declare, write and fire, once each (a preview only reads: functions).
+WRITES = {("POST", f"/{p}/config") for p in ("12", "13", "14", "15")} | {
+    ("GET", "/12/redeploy"),
+    ("GET", "/16/logout"),
+}
+READS = [("GET", "/listPhones"), ("GET", "/12/config"), ("GET", "/12/status")]
+
+
+def python_program(file: str) -> str:
+    paths = [str(EXAMPLES / slug / file) for slug in sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())]
+    return f"import runpy\n\nfor path in {paths!r}:\n    runpy.run_path(path)\n"
+
+
+def yaml_program() -> str:
+    """Every Pulumi.yaml's resources, variables and outputs in one; a name used twice fails."""
+    merged: dict[str, Any] = {"name": "maytapi-test", "runtime": "yaml"}
+    for name in NAMES:
+        program = yaml.safe_load(examples(name)["Pulumi.yaml"])
+        for section in ("resources", "variables", "outputs"):
+            mine = program.get(section, {})
+            taken = merged.setdefault(section, {})
+            assert not set(mine) & set(taken), f"{name}'s Pulumi.yaml reuses {set(mine) & set(taken)}"
+            taken.update(mine)
+    return yaml.safe_dump(merged, sort_keys=False)
+
+
+@pytest.mark.parametrize("family", [DYNAMIC, NATIVE, YAML], ids=str)
+def test_every_reference_example_runs_through_pulumi_up(
+    family: Family, make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
+) -> None:
+    emu.reset(phones=["12", "13", "14", "15", "16"])
+    calls.take()
+    file = {"dynamic": "python-dynamic.py", "native": "python-native.py"}.get(family.name)
+    project = make_project(yaml_program() if file is None else python_program(file), family=family)
+    assert summary(project.cli("up", "--yes")) == "+ 7 created"
+    made = calls.take()
+    # the program runs twice (the up's preview, then the update): the functions read twice
+    reads = [c for c in made if c in READS]
+    assert sorted(set(reads)) == sorted(READS) and len(reads) >= 2 * len(READS)
+    assert sorted(c for c in made if c not in READS) == sorted(WRITES)
+    assert phones(emu, "12", "13", "14", "15") == {
+        "12": ("https://hooks.example.com/maytapi", True),
+        "13": ("https://hooks.example.com/maytapi/sales", True),
+        "14": ("https://hooks.example.com/maytapi/support", False),
+        "15": ("https://hooks.example.com/maytapi/lobby", False),
+    }
+    assert emu.phone("16")["status"] == "qr-code"  # logged out
+    outputs = stack_outputs(project)
+    webhook = outputs["support_webhook" if file else "supportWebhook"]
+    assert webhook == "https://hooks.example.com/maytapi"
+    assert (outputs["redeployed_at" if file else "redeployedAt"] or "")[:2] == "20"
