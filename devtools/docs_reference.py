@@ -36,6 +36,8 @@ LANGUAGES = (
     ("Pulumi.yaml", "YAML", "yaml"),
 )
 SITE_URL = "https://maytapi-pulumi.github.io/maytapi-pulumi"
+# The provider's example (an explicit instance: a second product) has no dynamic form.
+PROVIDER = "Provider"
 
 
 def slug(name: str) -> str:
@@ -43,21 +45,25 @@ def slug(name: str) -> str:
 
 
 def examples(name: str) -> dict[str, str]:
-    """The example files of a kind or function, by file name; a missing one fails, saying what to add."""
+    """The example files of a kind, function or the provider, by file name; a missing one fails,
+    saying what to add."""
     directory = EXAMPLES / slug(name)
-    missing = [f for f, _, _ in LANGUAGES if not (directory / f).is_file()]
+    wanted = [f for f, _, _ in LANGUAGES if name != PROVIDER or f != "python-dynamic.py"]
+    missing = [f for f in wanted if not (directory / f).is_file()]
     if missing:
         raise SystemExit(
             f"{name} has no example in {', '.join(missing)}: add "
             + ", ".join(f"{directory.relative_to(ROOT)}/{f}" for f in missing)
             + " (one program each, with phones and names no other example there uses; see the others)"
         )
-    return {f: (directory / f).read_text() for f, _, _ in LANGUAGES}
+    return {f: (directory / f).read_text() for f in wanted}
 
 
 def _tabs(files: dict[str, str]) -> str:
     out = []
     for file, tab, language in LANGUAGES:
+        if file not in files:
+            continue
         body = "".join(f"    {line}" if line else line for line in files[file].splitlines(keepends=True))
         out.append(f'=== "{tab}"\n\n    ```{language}\n{body}    ```\n')
     return "\n".join(out)
@@ -158,7 +164,9 @@ def provider_page() -> str:
         "from the stack's config, each falling back to its environment variable. A missing product id "
         "or token fails `pulumi preview` with the `pulumi config set` command to run. An explicit "
         "provider instance of the native provider (`maytapi.Provider`) takes the same settings as "
-        "arguments: see [several products in one program](../guides/components.md).\n\n" + _settings_table()
+        "arguments: see [several products in one program](../guides/components.md).\n\n"
+        + _settings_table()
+        + f"\n## Example Usage\n\n{_tabs(examples(PROVIDER))}"
     )
 
 
@@ -233,6 +241,7 @@ def generated() -> dict[Path, str]:
     tokens = {f"{PACKAGE}:index:{k.name}": k.name for k in KINDS} | {
         f"{PACKAGE}:index:{f.name}": f.name for f in FUNCTIONS
     }
+    tokens["provider"] = PROVIDER
     schema_examples = {token: schema_examples_section(examples(name)) for token, name in tokens.items()}
     pages[SCHEMA_EXAMPLES] = json.dumps(schema_examples, indent=1, sort_keys=True) + "\n"
     return pages

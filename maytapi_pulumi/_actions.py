@@ -158,11 +158,14 @@ class Redeploy(_ActionResource, module="maytapi", name="Redeploy"):
     ## Example Usage
 
     ```python
-    from maytapi_pulumi import PhoneConfig, Redeploy
+    import pulumi
 
-    cfg = PhoneConfig("support-line", phone_id="12", webhook="https://hooks.example.com/maytapi")
-    Redeploy("support-line-redeploy", phone_id=cfg.phone_id, revision=cfg.webhook,
-             wait_until_ready=True)
+    from maytapi_pulumi import Redeploy
+
+    # Change the revision (a date, a counter) to redeploy the phone once more.
+    redeploy = Redeploy("support-line-redeploy", phone_id="12", revision="2026-11-25", wait_until_ready=True)
+
+    pulumi.export("redeployed_at", redeploy.fired_at)
     ```
 
     ## Import
@@ -215,11 +218,17 @@ class FactoryReset(_ActionResource, module="maytapi", name="FactoryReset"):
     ## Example Usage
 
     ```python
+    import pulumi
+
     from maytapi_pulumi import FactoryReset, PhoneConfig
 
-    reset = FactoryReset("support-line-reset", phone_id="12", revision=1, fire_on_create=False)
-    PhoneConfig("support-line", phone_id="12", webhook="https://hooks.example.com/maytapi",
-                reapply_trigger=reset.fired_at)
+    # Bump the revision to reset the phone; its config, which the reset clears, is sent again after it.
+    reset = FactoryReset("lobby-reset", phone_id="15", revision=1, fire_on_create=False)
+    lobby = PhoneConfig(
+        "lobby", phone_id="15", webhook="https://hooks.example.com/maytapi/lobby", reapply_trigger=reset.fired_at
+    )
+
+    pulumi.export("lobby_reset_revision", reset.revision)
     ```
 
     ## Import
@@ -239,9 +248,14 @@ class Logout(_ActionResource, module="maytapi", name="Logout"):
     ## Example Usage
 
     ```python
+    import pulumi
+
     from maytapi_pulumi import Logout
 
-    Logout("support-line-logout", phone_id="12", revision="2026-11-25")
+    # A number being retired: logged out once; bump the revision to log it out again.
+    logout = Logout("retired-logout", phone_id="16", revision="2026-12-01")
+
+    pulumi.export("logged_out_at", logout.fired_at)
     ```
 
     ## Import

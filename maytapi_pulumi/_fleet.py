@@ -76,12 +76,19 @@ class Fleet(Resource, module="maytapi", name="Fleet"):
     ## Example Usage
 
     ```python
+    import pulumi
+
     from maytapi_pulumi import Fleet
 
-    Fleet("support-lines", phones={
-        "12": {"webhook": "https://hooks.example.com/maytapi", "ack_delivery": True},
-        "13": {"webhook": "https://hooks.example.com/maytapi"},
-    })
+    lines = Fleet(
+        "support-lines",
+        phones={
+            "13": {"webhook": "https://hooks.example.com/maytapi/sales", "ack_delivery": True},
+            "14": {"webhook": "https://hooks.example.com/maytapi/support"},
+        },
+    )
+
+    pulumi.export("fleet_phones", lines.phones)
     ```
 
     ## Import

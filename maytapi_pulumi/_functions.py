@@ -72,9 +72,10 @@ def get_phones() -> pulumi.Output[list[ProductPhone]]:
 
     ```python
     import pulumi
+
     from maytapi_pulumi import get_phones
 
-    pulumi.export("numbers", get_phones().apply(lambda phones: [p["number"] for p in phones]))
+    pulumi.export("numbers", get_phones().apply(lambda phones: [phone["number"] for phone in phones]))
     ```
     """
     return cast("pulumi.Output[list[ProductPhone]]", _call("get_phones", rules.GET_PHONES, {})["phones"])
@@ -91,9 +92,10 @@ def get_phone_config(phone_id: pulumi.Input[str | int]) -> pulumi.Output[GetPhon
 
     ```python
     import pulumi
+
     from maytapi_pulumi import get_phone_config
 
-    pulumi.export("webhook", get_phone_config(phone_id="12")["webhook"])
+    pulumi.export("phone_12_webhook", get_phone_config(phone_id="12")["webhook"])
     ```
     """
     return cast(
@@ -112,9 +114,10 @@ def get_phone_status(phone_id: pulumi.Input[str | int]) -> pulumi.Output[GetPhon
 
     ```python
     import pulumi
+
     from maytapi_pulumi import get_phone_status
 
-    pulumi.export("loggedIn", get_phone_status(phone_id="12")["logged_in"])
+    pulumi.export("phone_12_logged_in", get_phone_status(phone_id="12")["logged_in"])
     ```
     """
     return cast(

@@ -86,6 +86,8 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
     ## Example Usage
 
     ```python
+    import pulumi
+
     from maytapi_pulumi import PhoneConfig
 
     support = PhoneConfig(
@@ -94,6 +96,8 @@ class PhoneConfig(Resource, module="maytapi", name="PhoneConfig"):
         webhook="https://hooks.example.com/maytapi",
         ack_delivery=True,
     )
+
+    pulumi.export("support_webhook", support.webhook)
     ```
 
     ## Import

@@ -108,7 +108,7 @@ def schema() -> dict[str, Any]:
         },
         "config": {"variables": settings},
         "provider": {
-            "description": "A Maytapi product: one provider instance per product.",
+            "description": f"A Maytapi product: one provider instance per product.\n\n{examples['provider']}",
             "inputProperties": settings,
         },
         "types": {

@@ -120,6 +120,30 @@ class Provider(pulumi.ProviderResource):
         """
         A Maytapi product: one provider instance per product.
 
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        config = pulumi.Config()
+        # A second Maytapi product beside the stack's own (maytapi:productId): its settings from this
+        # program's config, the token as a secret.
+        other = maytapi.Provider(
+            "other-product",
+            product_id=config.require("otherProductId"),
+            api_token=config.require_secret("otherApiToken"),
+        )
+        other_line = maytapi.PhoneConfig(
+            "other-line",
+            phone_id="17",
+            webhook="https://hooks.example.com/maytapi/other",
+            opts=pulumi.ResourceOptions(provider=other),
+        )
+
+        pulumi.export("other_webhook", other_line.webhook)
+        ```
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] api_token: The Maytapi API token, shown in the Maytapi console. Falls back to the environment variable `MAYTAPI_API_TOKEN`.
@@ -136,6 +160,30 @@ class Provider(pulumi.ProviderResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
         A Maytapi product: one provider instance per product.
+
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        config = pulumi.Config()
+        # A second Maytapi product beside the stack's own (maytapi:productId): its settings from this
+        # program's config, the token as a secret.
+        other = maytapi.Provider(
+            "other-product",
+            product_id=config.require("otherProductId"),
+            api_token=config.require_secret("otherApiToken"),
+        )
+        other_line = maytapi.PhoneConfig(
+            "other-line",
+            phone_id="17",
+            webhook="https://hooks.example.com/maytapi/other",
+            opts=pulumi.ResourceOptions(provider=other),
+        )
+
+        pulumi.export("other_webhook", other_line.webhook)
+        ```
 
         :param str resource_name: The name of the resource.
         :param ProviderArgs args: The arguments to use to populate this resource's properties.
