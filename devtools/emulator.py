@@ -63,7 +63,7 @@ class RunningEmulator:
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
         assert self.process.stdout is not None
         lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=_drain, args=(self.process.stdout, lines), daemon=True).start()
+        threading.Thread(target=drain, args=(self.process.stdout, lines), daemon=True).start()
         try:
             line = lines.get(timeout=startup_timeout)
         except queue.Empty:
@@ -162,7 +162,7 @@ class RunningEmulator:
         self.stop()
 
 
-def _drain(stream: IO[str], lines: queue.Queue[str]) -> None:
+def drain(stream: IO[str], lines: queue.Queue[str]) -> None:
     # Keep reading so the emulator can never block on a full pipe.
     for line in stream:
         lines.put(line)
