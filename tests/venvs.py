@@ -78,8 +78,8 @@ def _requires(built: Path) -> list[str]:
 
 
 def _built(venv: Path, fill: Callable[[Path], None]) -> Path:
-    """`venv`, built in place by `fill` (a virtualenv cannot be moved) unless a complete one is
-    already there."""
+    """`venv` (or a wheelhouse), built in place by `fill` (a virtualenv cannot be moved)
+    unless a complete one is already there."""
     with _alone(venv):
         if not (venv / ".complete").exists():
             shutil.rmtree(venv, ignore_errors=True)
@@ -117,6 +117,22 @@ def virtualenv(name: str, python: Path, *install: str | Path) -> Path:
         _pip_install(venv, "--no-deps", "--no-index", *wheels)
 
     return _built(cache() / name, ours)
+
+
+def wheelhouse() -> list[Path]:
+    """Directories holding this checkout's wheel and the wheels of everything it needs under the
+    pins (downloaded once per machine, into the user cache): a requirements file with
+    `--no-index` and a `--find-links` line for each installs the package from them, offline."""
+    built = wheel()
+    requirements = _requires(built)
+    pins = (ROOT / "constraints.txt").read_bytes()
+    key = hashlib.sha256(pins + "\0".join(requirements).encode()).hexdigest()[:12]
+
+    def download(wheels: Path) -> None:
+        pip = (sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check")
+        run(*pip, "-d", wheels, "-c", ROOT / "constraints.txt", *requirements)
+
+    return [built.parent, _built(user_cache() / "wheelhouse" / key, download)]
 
 
 def package_with_sdk(version: str) -> Path:
