@@ -143,15 +143,9 @@ class RunningEmulator:
 
     def stop(self, timeout: float = 10.0) -> int:
         """SIGTERM, then wait; returns the exit code (0 on a clean stop). Safe to call twice."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        returncode = stop(self.process, timeout)
         self._session.close()
-        return self.process.returncode
+        return returncode
 
     def __enter__(self) -> RunningEmulator:
         return self
@@ -160,6 +154,18 @@ class RunningEmulator:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def stop(process: subprocess.Popen[str], timeout: float = 10.0) -> int:
+    """SIGTERM to a server's process, then wait (SIGKILL after `timeout`); its exit code."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
 
 
 def drain(stream: IO[str], lines: queue.Queue[str]) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import queue
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -23,7 +22,7 @@ from typing import Any
 
 import boto3
 
-from devtools.emulator import drain
+from devtools.emulator import drain, stop
 
 _READY = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
 REGION = "us-east-1"
@@ -97,14 +96,8 @@ class RunningS3:
                 for o in page.get("Contents", [])]  # fmt: skip
         return {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
 
-    def stop(self, timeout: float = 10.0) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+    def stop(self) -> None:
+        stop(self.process)
 
     def __enter__(self) -> RunningS3:
         return self
