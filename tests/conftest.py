@@ -98,6 +98,7 @@ LONGEST_FIRST = (
     "test_sdk.py",
     "test_examples.py",
     "test_components.py",
+    "test_workflow.py",
     "test_fleet.py",
     "test_interpreters.py",
     "test_interruptions.py",

@@ -269,6 +269,7 @@ class GitHub:
         self.store = store
         self.artifacts: dict[tuple[int, str], Path] = {}
         self.tokens: dict[int, str] = {}
+        self.logs: list[str] = []  # each job run's log, as GitHub keeps it
         self.rest: dict[str, Any] = {
             "owner": OWNER, "repo": REPO, "permissions": {}, "comments": [], "issues": [],
             "pulls": [], "runs": [], "calls": [], "next_id": 0,
@@ -552,11 +553,13 @@ class Runner:
             result.steps.append(StepRun(name, outcome, output, time.monotonic() - started))
             if outcome == "killed":
                 result.conclusion = "killed"
+                self.github.logs.append(result.output)
                 return result
             if outcome != "success":
                 result.conclusion = "failure"
         result.summary = job.summary.read_text() if job.summary.exists() else ""
         self.github.end_run(run_id, result.conclusion)
+        self.github.logs.append(result.output)
         return result
 
     def _check_trigger(self, event: Event) -> None:
