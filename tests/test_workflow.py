@@ -59,6 +59,7 @@ Redeploy(
     opts=pulumi.ResourceOptions(depends_on=[support]),
 )
 '''
+NATIVE_PROGRAM = FIRST_PROGRAM.replace("from maytapi_pulumi import", "from pulumi_maytapi import")
 # What each pull request changes in the program: (path, text, new text).
 NEW_HOOK = (PROGRAM, f'webhook="{HOOK}"', f'webhook="{HOOK}/v2"')
 ACKS_OFF = (PROGRAM, "ack_delivery=True", "ack_delivery=False")
@@ -147,7 +148,8 @@ def setup_team(tmp_path: Path, s3: RunningS3, emu: RunningEmulator, runner_dirs:
     infra = tmp_path / "laptop" / "infra"
     infra.mkdir(parents=True)
     (infra / ".venv").symlink_to(VENV)  # the laptop has the package installed
-    requirements = ["--no-index", *(f"--find-links {d}" for d in wheelhouse()), "maytapi-pulumi"]
+    packages = ["maytapi-pulumi", "pulumi-maytapi"]  # the package (and its plugin), the native SDK
+    requirements = ["--no-index", *(f"--find-links {d}" for d in wheelhouse()), *packages]
     files = {
         "infra/Pulumi.yaml": "name: maytapi-team\nruntime:\n  name: python\n  options:\n    virtualenv: .venv\n",
         "infra/requirements.txt": "\n".join(requirements) + "\n",
@@ -199,6 +201,9 @@ def no_secret_in(s3: RunningS3, bucket: str, *secrets: str) -> list[str]:
 def test_a_pull_request_is_previewed_gated_and_applied_on_merge_by_the_other_runner(
     tmp_path: Path, s3: RunningS3, emu: RunningEmulator, calls: Calls, runner_dirs: Path
 ) -> None:
+    """On the native provider (the other tests run the dynamic resources): its plugin,
+    `pulumi-resource-maytapi`, comes with the package into the runners' venv, where the engine
+    finds it because the workflow puts the venv on PATH."""
     team = setup_team(tmp_path, s3, emu, runner_dirs, "review", EMPTY_PROGRAM)
     github, a, b = team.github, team.a, team.b
     calls.take()
@@ -210,7 +215,7 @@ def test_a_pull_request_is_previewed_gated_and_applied_on_merge_by_the_other_run
     assert team.rest_calls() == ["repos.listPullRequestsAssociatedWithCommit"]
 
     # pull request 1 declares the phone's config and a redeploy: runner a previews it, one comment
-    first = github.open_pull("support line", [(PROGRAM, EMPTY_PROGRAM, FIRST_PROGRAM)])
+    first = github.open_pull("support line", [(PROGRAM, EMPTY_PROGRAM, NATIVE_PROGRAM)])
     preview = a.run("preview", github.pull_event(first))
     assert preview.conclusion == "success", preview.output
     assert preview.outcomes[GATE] == "success"  # no label, nothing destructive
@@ -221,7 +226,7 @@ def test_a_pull_request_is_previewed_gated_and_applied_on_merge_by_the_other_run
         "<!-- maytapi-review production -->\n### Maytapi (production): 1 config"
     )
     assert "**Redeploy `support-line-redeploy` will fire (new, revision `2026-11-25`)**" in comment["body"]
-    assert "+ pulumi-python:dynamic/maytapi:Redeploy: (create)" in comment["body"]  # the folded diff
+    assert "+ maytapi:index:Redeploy: (create)" in comment["body"]  # the folded diff
 
     # merged: runner b finds that preview's run, downloads its plan and applies exactly it
     up = b.run("up", github.merge(first))
@@ -374,9 +379,15 @@ def test_two_ups_at_once_one_refused_by_the_lock_and_a_runner_killed_mid_up_on_a
     assert f"s3://{team.bucket}/{locks[0]}?" in second.stderr  # the lock's object, named
     out, _ = first.communicate(timeout=120)
     assert first.returncode == 0, out
-    # nothing lost, each action once: runner a's up made every call, runner b's none
+    # nothing lost, each action once: runner a's up made every call, runner b's none, and runner
+    # b reads the whole update in the state, nothing pending, the lock gone
     assert calls.take() == [("POST", "/12/config"), ("GET", "/12/redeploy")]
     assert not [key for key in s3.objects(team.bucket) if key.startswith(".pulumi/locks/")]
+    state = json.loads(pulumi(homes["b"], env["b"], "stack", "export", "--stack", "production").stdout)
+    assert "pending_operations" not in state["deployment"]
+    assert [r["urn"].rsplit("::", 1)[1] for r in state["deployment"]["resources"]][-2:] == [
+        "support-line", "support-line-redeploy",
+    ]  # fmt: skip
 
     # runner b dies (SIGKILL to every process of it) while its up's redeploy is in flight
     for home in homes.values():

@@ -120,11 +120,12 @@ def virtualenv(name: str, python: Path, *install: str | Path) -> Path:
 
 
 def wheelhouse() -> list[Path]:
-    """Directories holding this checkout's wheel and the wheels of everything it needs under the
-    pins (downloaded once per machine, into the user cache): a requirements file with
-    `--no-index` and a `--find-links` line for each installs the package from them, offline."""
-    built = wheel()
-    requirements = _requires(built)
+    """Directories holding this checkout's wheels (the package and the generated SDK) and the
+    wheels of everything they need under the pins (downloaded once per machine, into the user
+    cache): a requirements file with `--no-index` and a `--find-links` line for each installs
+    `maytapi-pulumi` and `pulumi-maytapi` from them, offline."""
+    built = [wheel(), wheel(SDK_PYTHON)]
+    requirements = sorted({r for w in built for r in _requires(w)})
     pins = (ROOT / "constraints.txt").read_bytes()
     key = hashlib.sha256(pins + "\0".join(requirements).encode()).hexdigest()[:12]
 
@@ -132,7 +133,7 @@ def wheelhouse() -> list[Path]:
         pip = (sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check")
         run(*pip, "-d", wheels, "-c", ROOT / "constraints.txt", *requirements)
 
-    return [built.parent, _built(user_cache() / "wheelhouse" / key, download)]
+    return [*(w.parent for w in built), _built(user_cache() / "wheelhouse" / key, download)]
 
 
 def package_with_sdk(version: str) -> Path:

@@ -644,15 +644,17 @@ class Job:
             "GITHUB_EVENT_NAME": self.event.name, "GITHUB_EVENT_PATH": str(self.temp / "event.json"),
             "GITHUB_SHA": self.event.sha, "GITHUB_REF": self.event.ref, "GITHUB_JOB": self.name,
             "GITHUB_WORKFLOW": self.runner.workflow["name"], "GITHUB_RUN_ID": str(self.run_id),
-            "GITHUB_OUTPUT": str(self.temp / "output"), "GITHUB_STEP_SUMMARY": str(self.summary),
+            "GITHUB_OUTPUT": str(self.temp / "output"), "GITHUB_PATH": str(self.temp / "path"),
+            "GITHUB_STEP_SUMMARY": str(self.summary),
             **{k: interpolate(str(v), contexts) for k, v in declared.items()},
         }  # fmt: skip
 
     def step(self, index: int, step: Mapping[str, Any],
              kill: tuple[str, Callable[[], bool]] | None) -> tuple[str, str]:  # fmt: skip
         """Run one step: its outcome (success, failure, killed) and what it printed."""
-        output_file = self.temp / "output"
+        output_file, path_file = self.temp / "output", self.temp / "path"
         output_file.write_text("")
+        path_file.write_text("")
         contexts = self.contexts()
         if "uses" in step:
             known = ACTIONS.get(step["uses"])
@@ -671,6 +673,8 @@ class Job:
             outcome, printed = self._run(step, contexts, kill)
         if "id" in step:
             self.steps[step["id"]] = {"outputs": _outputs(output_file), "outcome": outcome}
+        # directories a step adds to $GITHUB_PATH come first in the next steps' PATH
+        self.path[:0] = reversed(path_file.read_text().splitlines())
         return outcome, printed
 
     def _run(self, step: Mapping[str, Any], contexts: Mapping[str, Any],
