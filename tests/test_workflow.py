@@ -362,7 +362,8 @@ def test_two_ups_at_once_one_refused_by_the_lock_and_a_runner_killed_mid_up_on_a
     env = {n: shell_env(tmp_path / f"cli-{n}" / "home", s3.backend_url(team.bucket)) for n in homes}
     calls.take()
 
-    emu.fault(path="/12/redeploy$", latency_ms=3000, times=1)  # holds runner a's up, and its lock
+    # holds runner a's up, and its lock, long enough for runner b to start on a loaded machine
+    emu.fault(path="/12/redeploy$", latency_ms=8000, times=1)
     first = subprocess.Popen(
         [str(VENV / "bin" / "pulumi"), "up", "--yes", "--stack", "production", "--non-interactive"],
         cwd=homes["a"], env=env["a"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
