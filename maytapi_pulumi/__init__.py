@@ -1,6 +1,7 @@
 """Infrastructure as code for the Maytapi WhatsApp API.
 
-The Pulumi resources (PhoneConfig, Fleet, Redeploy, FactoryReset, Logout) and functions
+The Pulumi resources (PhoneConfig, Fleet, Redeploy, FactoryReset, Logout, and the fleet
+actions FleetRedeploy, FleetFactoryReset, FleetLogout) and functions
 (get_phones, get_phone_config, get_phone_status) are loaded on first use, so the client
 (MaytapiClient, its models, settings and errors) can be imported without Pulumi; the client and
 its models are loaded on first use too, so a program (or a preview) that never calls the API
@@ -30,6 +31,13 @@ if TYPE_CHECKING:
     from ._actions import ActionArgs, FactoryReset, Logout, Redeploy, RedeployArgs
     from ._client import MaytapiClient
     from ._fleet import Fleet, FleetArgs, FleetPhone
+    from ._fleet_actions import (
+        FleetActionArgs,
+        FleetFactoryReset,
+        FleetLogout,
+        FleetRedeploy,
+        FleetRedeployArgs,
+    )
     from ._functions import (
         GetPhoneConfigResult,
         GetPhoneStatusResult,
@@ -86,6 +94,10 @@ _LAZY = {
     "Fleet": "._fleet",
     "FleetArgs": "._fleet",
     "FleetPhone": "._fleet",
+    **dict.fromkeys(
+        ["FleetActionArgs", "FleetFactoryReset", "FleetLogout", "FleetRedeploy", "FleetRedeployArgs"],
+        "._fleet_actions",
+    ),
 }
 
 __all__ = [
@@ -100,8 +112,13 @@ __all__ = [
     "DeleteSuccess",
     "FactoryReset",
     "Fleet",
+    "FleetActionArgs",
     "FleetArgs",
+    "FleetFactoryReset",
+    "FleetLogout",
     "FleetPhone",
+    "FleetRedeploy",
+    "FleetRedeployArgs",
     "GetPhoneConfigResult",
     "GetPhoneStatusResult",
     "InvalidInputError",

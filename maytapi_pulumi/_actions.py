@@ -59,14 +59,14 @@ class ActionProvider(MaytapiProvider):
         return self.check_result(rules.check(self.action, from_sdk(news), os.environ))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        diff = rules.diff(olds, from_sdk(news), rules.resolution(os.environ))
+        diff = rules.diff(olds, from_sdk(news), rules.answers(os.environ))
         return DiffResult(changes=diff.changed, replaces=list(diff.replaces), delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(*rules.create(self.action, self.client(), props, rules.resolution(os.environ)))
+        return CreateResult(*rules.create(self.action, self.client(), props, rules.answers(os.environ)))
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(rules.fire(self.action, self.client(), news, rules.resolution(os.environ)))
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(rules.fire(self.action, self.client(), olds, news, rules.answers(os.environ)))
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """An action cannot be undone: forgetting it makes no call."""

@@ -5,7 +5,9 @@
 
 One row per phone: its config changes (`webhook: old → new`, secrets as `[secret]`), the
 actions that will fire (`revision: old → new`), those that may fire (a revision not known
-until the apply), replaces and deletes. FactoryReset and Logout are destructive and say so; a
+until the apply), replaces and deletes. A fleet action (FleetRedeploy, ...) is one line for its
+whole set: "Redeploy will fire on 500 phones (12, 13, … 511)", the phones it may fire on,
+records without firing, or leaves. FactoryReset and Logout are destructive and say so; a
 FactoryReset also says whether a PhoneConfig re-applies the config it clears. Resources of
 other providers are counted in one line. Reads only the JSON: no Pulumi, no Maytapi call.
 
@@ -33,6 +35,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
+from ._core import action, common, fleet_action
 from ._core.urn import name_of, type_of
 
 # How the engine writes values it cannot show in `preview --json`.
@@ -46,6 +49,10 @@ _DESTRUCTIVE = {
     "Logout": "logs the phone out: it must be paired again (QR code)",
 }
 _ACTIONS = ("Redeploy", *_DESTRUCTIVE)
+_FLEET_ACTIONS = {f"Fleet{kind}": kind for kind in _ACTIONS}
+# A fleet action's phones are listed in full up to this many; a longer list shows its first two
+# and its last: "12, 13, … 511".
+_LISTED = 4
 # A replace also shows as `create-replacement` and `delete-replaced` steps: `replace` stands for them.
 _CHANGES = {"create", "update", "replace", "delete"}
 _CONFIG_FIELDS = ("webhook", "ack_delivery")
@@ -58,7 +65,7 @@ def kind_of(type_token: str) -> str | None:
     """`PhoneConfig`, `Redeploy`, ... for a Maytapi type token of either family, else None."""
     kind = type_token.rsplit(":", 1)[-1]
     ours = type_token.startswith("maytapi:") or ":dynamic/maytapi:" in type_token
-    return kind if ours and kind in (_CONFIG, _FLEET, *_ACTIONS) else None
+    return kind if ours and kind in (_CONFIG, _FLEET, *_ACTIONS, *_FLEET_ACTIONS) else None
 
 
 def prop(values: Mapping[str, Any] | None, name: str) -> Any:
@@ -106,6 +113,7 @@ class Item:
 @dataclass
 class Summary:
     phones: dict[str, list[Item]] = field(default_factory=dict)
+    fleets: list[Item] = field(default_factory=list)  # one line per fleet action
     config_changes: int = 0
     will_fire: int = 0
     will_fire_destructive: int = 0
@@ -172,6 +180,8 @@ def summarise(preview: Mapping[str, Any]) -> Summary:
     for step in steps:
         if step.kind == _CONFIG:
             _config(summary, step, configs)
+        elif step.kind in _FLEET_ACTIONS:
+            _fleet_action(summary, step)
         elif step.kind is not None:
             _action(summary, step, configs)
         elif not step.type.startswith(("pulumi:pulumi:", "pulumi:providers:")):
@@ -332,6 +342,85 @@ def _action(summary: Summary, step: Step, configs: list[Step]) -> None:
     summary.add(phone, Item(step.name, segments, "may" if may else "fire", destructive))
 
 
+def _fleet_action(summary: Summary, step: Step) -> None:
+    """One line for a fleet action's whole set, on the core's rule of which phones fire (as the
+    provider decides it): those that will, those that may (a revision or phones not known yet,
+    a lost answer the preview was given), those recorded without firing and those that leave."""
+    kind = _FLEET_ACTIONS[step.kind or ""]
+    name: list[Segment] = [(f"{step.kind} ", False), (step.name, True), (": ", False)]
+    if step.op == "delete":
+        text = "removed from the program; nothing is called (an action cannot be undone)"
+        summary.fleets.append(Item(step.name, [*name, (text, False)], "note"))
+        return
+    old = step.old_values() if step.op == "update" else {}
+    new = step.new_values()
+    olds = {key: _core(prop(old, key)) for key in ("phone_ids", "revision", "phones")}
+    news = {key: _core(prop(new, key)) for key in ("phone_ids", "revision", "fire_on_create")}
+    plan = fleet_action.plan(olds, news, action.Answers())
+    firing, answered = plan.phones(action.Step.FIRE), plan.phones(action.Step.UNANSWERED)
+    if common.is_unknown(news["revision"]):
+        firing, maybe = [], firing
+    else:
+        maybe = []
+    revision = prop(new, "revision")
+    moved = step.op == "update" and not _same(prop(old, "revision"), revision)
+    because: list[Segment] = (
+        [(" (", False), *_joined(_arrow("revision", old, new)), (")", False)]
+        if moved
+        else [(" (revision ", False), (_plain(revision), True), (")", False)]
+    )
+    clauses: list[list[Segment]] = []
+    if firing:
+        clauses.append([(f"{kind} will fire on ", False), *_phones(firing), *because])
+    if maybe:
+        clauses.append([(f"{kind} may fire on ", False), *_phones(maybe), *because])
+    if answered:
+        lost = " (their last answer was lost; fired or recorded as this run's answer says)"
+        clauses.append([(f"{kind} may fire on ", False), *_phones(answered), (lost, False)])
+    if plan.unknown:
+        clauses.append([(f"{kind} may fire on phones known after apply", False)])
+    if recorded := plan.phones(action.Step.RECORD):
+        clauses.append(
+            [("records ", False), *_phones(recorded), (" without firing (fire_on_create=false)", False)]
+        )
+    if plan.removed:
+        clauses.append([("leaves ", False), *_phones(list(plan.removed)), (": nothing is called", False)])
+    may = len(maybe) + len(answered) + plan.unknown
+    destructive = kind in _DESTRUCTIVE and bool(firing or may)
+    summary.will_fire += len(firing)
+    summary.may_fire += may
+    if destructive:
+        summary.will_fire_destructive += len(firing)
+        summary.may_fire_destructive += may
+    if destructive:  # said right after what fires
+        clauses[0].append((f": DESTRUCTIVE, {_DESTRUCTIVE[kind].replace('the phone', 'each phone')}", False))
+    segments = [seg for n, clause in enumerate(clauses) for seg in [("; ", False)] * bool(n) + clause]
+    marker: Literal["fire", "may", "note"] = "fire" if firing else "may" if may else "note"
+    summary.fleets.append(
+        Item(step.name, [*name, *(segments or [("nothing to do", False)])], marker, destructive)
+    )
+
+
+def _core(value: Any) -> Any:
+    """A value of the preview as the core's rules read it: the engine's unknown as theirs."""
+    if isinstance(value, Mapping):
+        return {key: _core(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_core(item) for item in value]
+    return common.UNKNOWN if value == UNKNOWN else value
+
+
+def _phones(ids: list[str]) -> list[Segment]:
+    """`N phones (12, 13, … 511)`, each id a value; a long list shortened to its first two and last."""
+    ids = sorted(ids, key=lambda p: (not p.isdigit(), p.zfill(20)))
+    head, tail = (ids, []) if len(ids) <= _LISTED else (ids[:2], ids[-1:])
+    listed: list[Segment] = [
+        seg for n, p in enumerate(head) for seg in [(", ", False)] * bool(n) + [(p, True)]
+    ]
+    listed += [seg for p in tail for seg in [(", … ", False), (p, True)]]
+    return [(f"{len(ids)} phone{'s' * (len(ids) != 1)} (", False), *listed, (")", False)]
+
+
 def _reapplied(reset: Step, phone: Any, configs: list[Step]) -> list[Segment]:
     """Whether the config the reset clears is sent again in the same run, and in which order."""
     same_phone = [c for c in configs if c.op != "delete" and _same(prop(c.new_values(), "phone_id"), phone)]
@@ -387,10 +476,10 @@ def render(summary: Summary, fmt: Format = "markdown", title: str = "Maytapi") -
         lines = [head]
         for phone, items in _rows(summary):
             lines.append(f"phone {escape_text(phone)}")
-            lines += [
-                f"  {'!!' if i.destructive else _MARKERS[i.marker]} {_segments(i.segments, escape_text)}"
-                for i in items
-            ]
+            lines += [f"  {_marker(i)} {_segments(i.segments, escape_text)}" for i in items]
+        if summary.fleets:
+            lines.append("fleet actions")
+            lines += [f"  {_marker(i)} {_segments(i.segments, escape_text)}" for i in _fleets(summary)]
         if summary.others:
             lines.append(f"other resources: {_others(summary.others, escape_text)}")
         return "\n".join(lines) + "\n"
@@ -401,8 +490,12 @@ def render(summary: Summary, fmt: Format = "markdown", title: str = "Maytapi") -
             config = "<br>".join(_md(i) for i in items if i.marker == "config")
             actions = "<br>".join(_md(i) for i in items if i.marker != "config")
             lines.append(f"| {escape_markdown(phone)} | {config} | {actions} |")
-    else:
+    elif not summary.fleets:
         lines.append("No Maytapi phone changes.")
+    if summary.fleets:
+        # One line per fleet action, whatever the size of its set.
+        lines += ["", "Fleet actions:", ""] if summary.phones else ["Fleet actions:", ""]
+        lines += [f"- {_md(i, in_table=False)}" for i in _fleets(summary)]
     if summary.others:
         types = partial(escape_markdown, in_table=False)
         lines += ["", f"Other resources: {_others(summary.others, types)}"]
@@ -415,6 +508,14 @@ def _rows(summary: Summary) -> list[tuple[str, list[Item]]]:
     return [
         (phone, sorted(items, key=lambda i: (_ORDER.index(i.marker), i.resource))) for phone, items in rows
     ]
+
+
+def _fleets(summary: Summary) -> list[Item]:
+    return sorted(summary.fleets, key=lambda i: (_ORDER.index(i.marker), i.resource))
+
+
+def _marker(item: Item) -> str:
+    return "!!" if item.destructive else _MARKERS[item.marker]
 
 
 def _others(others: Counter[tuple[str, str]], escape: Callable[[str], str]) -> str:
@@ -468,8 +569,8 @@ def escape_markdown(text: str, in_table: bool = True) -> str:
     return span.replace("|", "\\|") if in_table else span
 
 
-def _md(item: Item) -> str:
-    text = _segments(item.segments, escape_markdown)
+def _md(item: Item, in_table: bool = True) -> str:
+    text = _segments(item.segments, partial(escape_markdown, in_table=in_table))
     if item.destructive:
         return f"⚠️ **{text}**"
     return f"**{text}**" if item.marker == "fire" else text
@@ -485,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fail-on-destructive",
         action="store_true",
-        help="exit 1 when a FactoryReset or Logout will or may fire",
+        help="exit 1 when a FactoryReset or Logout (or their fleet forms) will or may fire",
     )
     args = parser.parse_args(argv)
     source = sys.stdin.read() if args.preview == "-" else Path(args.preview).read_text()

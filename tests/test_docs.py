@@ -20,7 +20,12 @@ from maytapi_pulumi import (
     ActionArgs,
     FactoryReset,
     Fleet,
+    FleetActionArgs,
     FleetArgs,
+    FleetFactoryReset,
+    FleetLogout,
+    FleetRedeploy,
+    FleetRedeployArgs,
     Logout,
     PhoneConfig,
     PhoneConfigArgs,
@@ -52,7 +57,7 @@ def test_the_fleet_table_lists_exactly_its_inputs() -> None:
 
 
 def test_every_input_has_a_docstring() -> None:
-    for args in (PhoneConfigArgs, ActionArgs, RedeployArgs, FleetArgs):
+    for args in (PhoneConfigArgs, ActionArgs, RedeployArgs, FleetArgs, FleetActionArgs, FleetRedeployArgs):
         tree = ast.parse((ROOT / "maytapi_pulumi" / f"{args.__module__.split('.')[-1]}.py").read_text())
         body = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == args.__name__).body
         documented = {
@@ -73,7 +78,10 @@ def docstring_example(obj: object) -> str:
     return textwrap.dedent(doc.split("## Example Usage", 1)[1].split("```python\n", 1)[1].split("```", 1)[0])
 
 
-@pytest.mark.parametrize("resource", [PhoneConfig, Redeploy, FactoryReset, Logout, Fleet])
+@pytest.mark.parametrize(
+    "resource",
+    [PhoneConfig, Redeploy, FactoryReset, Logout, Fleet, FleetRedeploy, FleetFactoryReset, FleetLogout],
+)
 def test_each_resource_docstring_follows_the_template_with_the_reference_example(resource: type) -> None:
     # The example's one home is examples/reference/<kind>/, which the suite runs; the
     # docstring, which IDEs show from the source, is a copy of it.
@@ -144,6 +152,13 @@ def in_python(doc: str) -> str:
         ("_functions", "GetPhoneStatusResult", functions.PHONE_STATUS_OUTPUTS),
         ("_fleet", "FleetArgs", properties.FLEET.inputs),
         ("_fleet", "Fleet", properties.FLEET.outputs),
+        ("_fleet_actions", "FleetActionArgs", properties.FLEET_LOGOUT.inputs),
+        (
+            "_fleet_actions",
+            "FleetRedeployArgs",
+            properties.FLEET_REDEPLOY.inputs[len(properties.FLEET_LOGOUT.inputs) :],
+        ),
+        ("_fleet_actions", "_FleetActionResource", properties.FLEET_REDEPLOY.outputs),
     ],
 )
 def test_the_dynamic_docstrings_say_what_the_cores_property_table_says(

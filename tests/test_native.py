@@ -21,7 +21,7 @@ from devtools.bench import most_in_flight
 from devtools.emulator import RunningEmulator
 from devtools.stack import VENV, Project, engine_env, write_project
 from maytapi_pulumi import __version__
-from maytapi_pulumi._core import action, fleet, phone_config, properties
+from maytapi_pulumi._core import action, fleet, fleet_action, phone_config, properties
 from maytapi_pulumi._core.urn import type_of
 from maytapi_pulumi._endpoints import Action
 from maytapi_pulumi._native.provider import MaytapiProvider, to_wire
@@ -265,6 +265,14 @@ native("PhoneConfig", "there", (), pulumi.ResourceOptions(provider=other),
         (properties.FACTORY_RESET, action.rules(Action.FACTORY_RESET), action.OUTPUTS),
         (properties.LOGOUT, action.rules(Action.LOGOUT), action.OUTPUTS),
         (properties.FLEET, fleet.check({"phones": {}})[0], fleet.OUTPUTS),
+        *(
+            (kind, fleet_action.check(action_, {"phone_ids": [], "revision": 1}, {})[0], fleet_action.OUTPUTS)
+            for kind, action_ in (
+                (properties.FLEET_REDEPLOY, Action.REDEPLOY),
+                (properties.FLEET_FACTORY_RESET, Action.FACTORY_RESET),
+                (properties.FLEET_LOGOUT, Action.LOGOUT),
+            )
+        ),
     ],
 )
 def test_the_schema_declares_exactly_the_inputs_the_core_checks(

@@ -46,16 +46,41 @@ def urn(type_token: str, name: str) -> str:
 
 
 @st.composite
-def previews(draw: st.DrawFn) -> tuple[dict[str, Any], int]:
-    """A preview of generated steps with hostile names, phones, webhooks, revisions and types,
-    and how many destructive actions it fires (counted here, not by the review)."""
+def previews(draw: st.DrawFn) -> tuple[dict[str, Any], int, int]:
+    """A preview of generated steps with hostile names, phones, webhooks, revisions and types;
+    how many destructive actions it fires (a fleet action's per phone), and on how many lines
+    (counted here, not by the review)."""
     prefix = draw(st.sampled_from(["pulumi-python:dynamic/maytapi:", "maytapi:index:"]))
     steps: list[dict[str, Any]] = []
-    destructive = 0
+    destructive = lines = 0
     for _ in range(draw(st.integers(1, 5))):
         name, phone, old_phone = draw(hostile), draw(hostile), draw(hostile)
         op = draw(st.sampled_from(["create", "update", "replace", "delete"]))
-        if draw(st.booleans()):
+        shape = draw(st.sampled_from(["config", "action", "fleet action"]))
+        if shape == "fleet action":
+            kind = draw(st.sampled_from(KINDS))
+            type_token = f"{prefix}Fleet{kind}"
+            ids, old_ids = (
+                draw(st.lists(hostile, min_size=1, max_size=6)),
+                draw(st.lists(hostile, max_size=6)),
+            )
+            old_revision, revision = draw(hostile), draw(hostile)
+            uncertain, fire_on_create = draw(st.booleans()), draw(st.booleans())
+            records = {p: {"revision": old_revision, "uncertain": uncertain} for p in old_ids}
+            old = {"phone_ids": old_ids, "revision": old_revision, "phones": records}
+            new = {"phone_ids": ids, "revision": revision, "fire_on_create": fire_on_create}
+            if op == "delete":
+                fires = 0
+            elif op != "update":
+                fires = len(set(ids)) * fire_on_create
+            else:  # new phones with fire_on_create, a new revision, or a doubt answered in the run
+                fires = sum(
+                    fire_on_create if p not in records else old_revision != revision or uncertain
+                    for p in set(ids)
+                )
+            destructive += fires * (kind != "Redeploy")
+            lines += bool(fires) and kind != "Redeploy"
+        elif shape == "config":
             type_token = f"{prefix}PhoneConfig"
             old = {"phone_id": old_phone, "webhook": draw(hostile), "ack_delivery": False}
             new = {"phone_id": phone, "webhook": draw(hostile), "ack_delivery": True}
@@ -66,6 +91,7 @@ def previews(draw: st.DrawFn) -> tuple[dict[str, Any], int]:
             new = {"phone_id": phone, "revision": draw(hostile), "fire_on_create": draw(st.booleans())}
             fires = op == "update" or (op in ("create", "replace") and new["fire_on_create"])
             destructive += fires and kind != "Redeploy"
+            lines += fires and kind != "Redeploy"
         steps.append(
             {
                 "op": op,
@@ -77,7 +103,7 @@ def previews(draw: st.DrawFn) -> tuple[dict[str, Any], int]:
     if draw(st.booleans()):
         other = draw(hostile)
         steps.append({"op": "update", "urn": urn(other, "other"), "newState": {"type": other, "inputs": {}}})
-    return {"steps": steps}, destructive
+    return {"steps": steps}, destructive, lines
 
 
 def inline_children(tokens: list[Token]) -> list[list[Token]]:
@@ -89,9 +115,10 @@ def shown(children: list[Token]) -> str:
     return "".join("\n" if t.type == "html_inline" else t.content for t in children)
 
 
-def template_structure(rows: int, others: bool) -> list[str]:
+def template_structure(rows: int, fleets: int, others: bool) -> list[str]:
     structure = ["heading_open", "inline", "heading_close"]
     cells = ["td_open", "inline", "td_close"] * 3
+    paragraph = ["paragraph_open", "inline", "paragraph_close"]
     if rows:
         structure += [
             "table_open",
@@ -102,16 +129,21 @@ def template_structure(rows: int, others: bool) -> list[str]:
             "thead_close",
         ]
         structure += ["tbody_open", *(["tr_open", *cells, "tr_close"] * rows), "tbody_close", "table_close"]
-    else:
-        structure += ["paragraph_open", "inline", "paragraph_close"]
-    return structure + ["paragraph_open", "inline", "paragraph_close"] * others
+    elif not fleets:
+        structure += paragraph
+    if fleets:  # "Fleet actions:", then one list item per fleet action
+        items = ["list_item_open", *paragraph, "list_item_close"] * fleets
+        structure += [*paragraph, "bullet_list_open", *items, "bullet_list_close"]
+    return structure + paragraph * others
 
 
 def check_markdown(markdown: str, text: str, summary: review.Summary, destructive: int) -> None:
-    """The Markdown has the template's structure, one row per phone, and shows exactly what the
-    plain text says: every name and value in code, as it is, and nothing else turned into markup."""
+    """The Markdown has the template's structure, one row per phone and one list item per fleet
+    action, and shows exactly what the plain text says: every name and value in code, as it is,
+    and nothing else turned into markup. `destructive`: the lines that fire a destructive action."""
     tokens = GITHUB.parse(markdown)
-    assert [t.type for t in tokens] == template_structure(len(summary.phones), bool(summary.others))
+    fleets = len(summary.fleets)
+    assert [t.type for t in tokens] == template_structure(len(summary.phones), fleets, bool(summary.others))
     lines = text.splitlines()
     inlines = inline_children(tokens)
     for children in inlines:
@@ -126,28 +158,37 @@ def check_markdown(markdown: str, text: str, summary: review.Summary, destructiv
         assert shown(inlines[-1]) == "O" + lines[-1][1:]
     # rows: the phone in code, then the config items and the action items of the plain text
     body = inlines[4 : 4 + 3 * len(summary.phones)]
-    plain = iter(lines[1 : len(lines) - bool(summary.others)])
+    fleet_lines = lines.index("fleet actions") if fleets else len(lines) - bool(summary.others)
+    plain = iter(lines[1:fleet_lines])
     for phone_cell, config_cell, actions_cell in zip(body[::3], body[1::3], body[2::3], strict=True):
         phone = next(plain)
         assert phone_cell == [] or [t.type for t in phone_cell] == ["code_inline"]
         assert "phone " + shown(phone_cell) == phone
         items = [next(plain) for _ in range(len(summary.phones[_phone_key(summary, phone)]))]
         config = [i[4:] for i in items if i.startswith("  ~ ")]
-        marked = ["⚠️ " + i[5:] if i.startswith("  !! ") else i[4:] for i in items if not i.startswith("  ~ ")]
         assert shown(config_cell) == "\n".join(config)
-        assert shown(actions_cell) == "\n".join(marked)
+        assert shown(actions_cell) == "\n".join(_marked(i) for i in items if not i.startswith("  ~ "))
+    # fleet actions: "Fleet actions:", then each item as the plain text says it
+    listed = inlines[(4 + 3 * len(summary.phones) if summary.phones else 1) :][: fleets + 1] if fleets else []
+    if fleets:
+        assert shown(listed[0]) == "Fleet actions:"
+        assert [shown(item) for item in listed[1:]] == [_marked(i) for i in lines[fleet_lines + 1 :][:fleets]]
     # every destructive action is visible: marked, then in bold, saying so
     warned = [
         children[n + 1 : n + 3]
-        for children in body[2::3]
+        for children in [*body[2::3], *listed[1:]]
         for n, token in enumerate(children)
         if token.type == "text" and token.content.endswith("⚠️ ")
     ]
     assert len(warned) == destructive == sum(line.startswith("  !! ") for line in lines)
-    assert all(
-        w[0].type == "strong_open" and w[1].content.startswith(("FactoryReset ", "Logout ")) for w in warned
-    )
+    kinds = ("FactoryReset ", "Logout ", "FleetFactoryReset ", "FleetLogout ")
+    assert all(w[0].type == "strong_open" and w[1].content.startswith(kinds) for w in warned)
     assert all(": DESTRUCTIVE, " in line for line in lines if line.startswith("  !! "))
+
+
+def _marked(line: str) -> str:
+    """An action's line of the plain text as Markdown shows it: a destructive one with a warning sign."""
+    return "⚠️ " + line[5:] if line.startswith("  !! ") else line[4:]
 
 
 def _phone_key(summary: review.Summary, line: str) -> str:
@@ -156,30 +197,31 @@ def _phone_key(summary: review.Summary, line: str) -> str:
 
 
 def check_text(text: str, summary: review.Summary, title: str) -> None:
-    """One line per headline, phone, item and the other resources; each starts with the
-    template's words; nothing a terminal acts on."""
+    """One line per headline, phone, item, fleet action (under one header) and the other
+    resources; each starts with the template's words; nothing a terminal acts on."""
     lines = text.splitlines()
     items = sum(len(i) for i in summary.phones.values())
-    assert len(lines) == 1 + len(summary.phones) + items + bool(summary.others)
+    fleets = len(summary.fleets) + bool(summary.fleets)
+    assert len(lines) == 1 + len(summary.phones) + items + fleets + bool(summary.others)
     assert text.endswith("\n") and not any(unicodedata.category(c) in HIDDEN for c in text.replace("\n", ""))
     assert lines[0].startswith(escape_text(title) + ": ")
     starts = ("phone ", "  ~ ", "  ! ", "  !! ", "  ? ", "  - ", "other resources: ")
-    assert all(line.startswith(starts) for line in lines[1:])
+    assert all(line.startswith(starts) or line == "fleet actions" for line in lines[1:])
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(previews(), hostile)
 def test_generated_hostile_names_and_values_render_safely_in_both_formats(
-    generated: tuple[dict[str, Any], int], title: str
+    generated: tuple[dict[str, Any], int, int], title: str
 ) -> None:
-    preview, destructive = generated
+    preview, destructive, lines = generated
     summary = review.summarise(json.loads(json.dumps(preview)))
     assert summary.will_fire_destructive + summary.may_fire_destructive == destructive
     # The title is the caller's (the workflow's, Markdown allowed); plain text makes it one line.
     check_text(review.render(summary, "text", title=title), summary, title)
     text = review.render(summary, "text", title="Maytapi drift (production)")
     check_markdown(
-        review.render(summary, "markdown", title="Maytapi drift (production)"), text, summary, destructive
+        review.render(summary, "markdown", title="Maytapi drift (production)"), text, summary, lines
     )
 
 

@@ -13,9 +13,19 @@ from typing import Literal
 
 from .._settings import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT, MAX_MAX_RETRIES
 
-# "map<T>": a map from phone id to T (FleetPhone: an object of FLEET_PHONE's properties).
+# "map<T>": a map from phone id to T (FleetPhone: an object of FLEET_PHONE's properties;
+# FleetActionPhone: one of FLEET_ACTION_PHONE's).
 Type = Literal[
-    "string", "boolean", "number", "integer", "string|integer", "any", "map<FleetPhone>", "map<string>"
+    "string",
+    "boolean",
+    "number",
+    "integer",
+    "string|integer",
+    "any",
+    "list<string>",
+    "map<FleetPhone>",
+    "map<FleetActionPhone>",
+    "map<string>",
 ]
 
 
@@ -370,7 +380,100 @@ FLEET = Kind(
     "phones (one `GET /listPhones`, one `GET /{phone_id}/config` per phone) and prints the program that "
     "reproduces their configs; the next `up` makes no call. The dynamic Fleet cannot be imported.",
 )
-KINDS = (PHONE_CONFIG, REDEPLOY, FACTORY_RESET, LOGOUT, FLEET)
+
+# One phone's record in a fleet action: the single action's outputs but its phone id (the key).
+FLEET_ACTION_PHONE = tuple(p for p in _ACTION_OUTPUTS if p.name != "phone_id")
+_FLEET_ACTION_INPUTS = (
+    Property(
+        "phone_ids",
+        "list<string>",
+        'The phones to act on: their Maytapi ids (digits, e.g. `"12"`), each once. A phone added '
+        "fires only if `fire_on_create` is `true`; a phone removed fires nothing.",
+        required=True,
+    ),
+    Property(
+        "revision",
+        "string|integer",
+        "Any value you change to fire the action again on every phone of the set: a date, a "
+        "counter, or another resource's output. Unchanged, `pulumi up` fires only on the phones "
+        "that failed or were answered.",
+        required=True,
+    ),
+    Property(
+        "fire_on_create",
+        "boolean",
+        "Fire on a phone when it joins the set (and on every phone when the resource is "
+        "created). Default `true`; `false` records the revision without calling Maytapi.",
+    ),
+)
+_FLEET_REDEPLOY_INPUTS = (
+    Property(
+        "wait_until_ready",
+        "boolean",
+        "After redeploying each phone, poll its `/{phone_id}/status` until it is logged in and "
+        "not loading (8 phones at a time), so resources that depend on this one run against live "
+        "phones. Default `false`.",
+    ),
+    Property(
+        "ready_timeout",
+        "number",
+        "Seconds to wait for every redeployed phone to be ready, in all; the phones not ready "
+        "then fail the update, named. Default 300.",
+    ),
+)
+_FLEET_ACTION_OUTPUTS = (
+    Property("phone_ids", "list<string>", "The phones of the set, as last applied.", required=True),
+    Property(
+        "revision",
+        "string|integer",
+        "The revision every phone of the set has reached (fired at, or recorded at when "
+        '`fire_on_create` is `false`); the previous one, or `""`, while a phone failed or is uncertain.',
+        required=True,
+    ),
+    Property(
+        "phones",
+        "map<FleetActionPhone>",
+        "Each phone's record: the revision it last fired at, whether and when, Maytapi's message, "
+        "and whether its answer was lost.",
+        required=True,
+    ),
+    Property(
+        "failed",
+        "map<string>",
+        "The phones whose last call failed, with the error; the `up` that recorded them failed, "
+        "and the next one fires them again.",
+        required=True,
+    ),
+)
+_ONE_ACTION_FOR_MANY = (
+    " One resource for many phones: a revision change fires once on each phone of "
+    "`phone_ids`, 8 calls at a time; the state keeps a record per phone, so a phone that fails, "
+    "or whose answer is lost, is the only one the next `pulumi up` acts on."
+)
+FLEET_REDEPLOY = Kind(
+    "FleetRedeploy",
+    "Redeploys (reboots) the containers of many phones when `revision` changes: "
+    "`GET /{phone_id}/redeploy` for each." + _ONE_ACTION_FOR_MANY,
+    _FLEET_ACTION_INPUTS + _FLEET_REDEPLOY_INPUTS,
+    _FLEET_ACTION_OUTPUTS,
+)
+FLEET_FACTORY_RESET = Kind(
+    "FleetFactoryReset",
+    "Returns many phones to a freshly created state when `revision` changes: "
+    "`GET /{phone_id}/factoryreset` for each, which clears each phone's config on Maytapi."
+    + _ONE_ACTION_FOR_MANY,
+    _FLEET_ACTION_INPUTS,
+    _FLEET_ACTION_OUTPUTS,
+)
+FLEET_LOGOUT = Kind(
+    "FleetLogout",
+    "Logs many phones' numbers out when `revision` changes: `GET /{phone_id}/logout` for each; "
+    "each phone then shows a QR code until it is scanned again." + _ONE_ACTION_FOR_MANY,
+    _FLEET_ACTION_INPUTS,
+    _FLEET_ACTION_OUTPUTS,
+)
+FLEET_ACTIONS = (FLEET_REDEPLOY, FLEET_FACTORY_RESET, FLEET_LOGOUT)
+KINDS = (PHONE_CONFIG, REDEPLOY, FACTORY_RESET, LOGOUT, FLEET, *FLEET_ACTIONS)
 
 # The provider's settings, keyed like _settings.SOURCES (which gives their config keys and
 # environment variables); their defaults and bounds are the settings' own.

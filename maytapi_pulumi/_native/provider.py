@@ -16,11 +16,22 @@ from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.runtime.rpc import UNKNOWN as WIRE_UNKNOWN
 
-from .._core import action, common, fleet, phone_config
+from .._core import action, common, fleet, fleet_action, phone_config
 from .._core import functions as core_functions
 from .._core.common import UNKNOWN, Diff, Failure, Props
 from .._core.hands import Declarations
-from .._core.properties import FACTORY_RESET, FLEET, LOGOUT, PHONE_CONFIG, REDEPLOY, Kind
+from .._core.properties import (
+    FACTORY_RESET,
+    FLEET,
+    FLEET_FACTORY_RESET,
+    FLEET_LOGOUT,
+    FLEET_REDEPLOY,
+    KINDS,
+    LOGOUT,
+    PHONE_CONFIG,
+    REDEPLOY,
+    Kind,
+)
 from .._core.urn import name_of, type_of
 from .._endpoints import Action
 from .._errors import InvalidInputError, MaytapiError
@@ -42,9 +53,14 @@ _ACTIONS = {
     token(FACTORY_RESET): Action.FACTORY_RESET,
     token(LOGOUT): Action.LOGOUT,
 }
+_FLEET_ACTIONS = {
+    token(FLEET_REDEPLOY): Action.REDEPLOY,
+    token(FLEET_FACTORY_RESET): Action.FACTORY_RESET,
+    token(FLEET_LOGOUT): Action.LOGOUT,
+}
 _PHONE_CONFIG = token(PHONE_CONFIG)
 _FLEET = token(FLEET)
-_KINDS: dict[str, Kind] = {token(k): k for k in (PHONE_CONFIG, REDEPLOY, FACTORY_RESET, LOGOUT, FLEET)}
+_KINDS: dict[str, Kind] = {token(k): k for k in KINDS}
 
 
 def from_wire(props: Mapping[str, PropertyValue]) -> tuple[Props, set[str]]:
@@ -185,6 +201,8 @@ class MaytapiProvider(p.Provider):
             phones = news.get("phones")
             failures += self._declare(phones if isinstance(phones, Mapping) else [], request.urn, "phones")
             inputs = _fleet_out(inputs)
+        elif kind in _FLEET_ACTIONS:
+            inputs, failures = fleet_action.check(_FLEET_ACTIONS[kind], news, os.environ)
         else:
             inputs, failures = action.check(self._action(kind), news, os.environ)
         return p.CheckResponse(to_wire(inputs, secrets), _failures(failures, typed))
@@ -196,7 +214,10 @@ class MaytapiProvider(p.Provider):
             return _fleet_diff(_fleet_in(olds), _fleet_in(news))
         if type_of(request.urn) == _PHONE_CONFIG:
             return _diff(phone_config.diff(olds, news), olds, news)
-        return _diff(action.diff(olds, news, action.resolution(os.environ)), olds, news)
+        if type_of(request.urn) in _FLEET_ACTIONS:
+            plan = fleet_action.diff(olds, news, action.answers(os.environ), _named(request.urn))
+            return _fleet_action_diff(plan, olds, news)
+        return _diff(action.diff(olds, news, action.answers(os.environ)), olds, news)
 
     async def create(self, request: p.CreateRequest) -> p.CreateResponse:
         props, secrets = from_wire(request.properties)
@@ -213,9 +234,20 @@ class MaytapiProvider(p.Provider):
             )
             _fail_if_not_applied(id_, outs, request.properties, secrets, request.urn)
             return p.CreateResponse(id_, to_wire(_fleet_out(outs), secrets))
+        elif kind in _FLEET_ACTIONS:
+            id_, outs = await self._run(
+                fleet_action.create,
+                _FLEET_ACTIONS[kind],
+                client,
+                props,
+                action.answers(os.environ),
+                _named(request.urn),
+            )
+            _fail_if_not_done(id_, outs, request.properties, secrets, request.urn)
         else:
-            answer = action.resolution(os.environ)
-            id_, outs = await self._run(action.create, self._action(kind), client, props, answer)
+            id_, outs = await self._run(
+                action.create, self._action(kind), client, props, action.answers(os.environ)
+            )
             _fail_if_uncertain(id_, outs, props, secrets, request.urn)
         return p.CreateResponse(id_, to_wire(outs, secrets))
 
@@ -262,9 +294,15 @@ class MaytapiProvider(p.Provider):
             _fail_if_not_applied(request.resource_id, outs, request.news, secrets, request.urn)
             return p.UpdateResponse(to_wire(_fleet_out(outs), secrets))
         else:
-            answer = action.resolution(os.environ)
-            outs = await self._run(action.fire, self._action(kind), client, news, answer)
-            _fail_if_uncertain(request.resource_id, outs, news, secrets, request.urn)
+            olds, _ = from_wire(request.olds)
+            answers = action.answers(os.environ)
+            if kind in _FLEET_ACTIONS:
+                apply = partial(fleet_action.apply, _FLEET_ACTIONS[kind], client, olds, news, answers)
+                outs = await self._run(apply, _named(request.urn))
+                _fail_if_not_done(request.resource_id, outs, request.news, secrets, request.urn)
+            else:
+                outs = await self._run(action.fire, self._action(kind), client, olds, news, answers)
+                _fail_if_uncertain(request.resource_id, outs, news, secrets, request.urn)
         return p.UpdateResponse(to_wire(outs, secrets))
 
     async def delete(self, request: p.DeleteRequest) -> None:
@@ -288,11 +326,10 @@ class MaytapiProvider(p.Provider):
     def _declare(self, phone_ids: Collection[object], urn: str, prop: str) -> list[Failure]:
         """The phones this resource declares, each once per program: a check failure naming both
         resources for a phone another PhoneConfig or Fleet of this provider declares."""
-        resource = f"{type_of(urn).rsplit(':', 1)[-1]} {name_of(urn)!r}"
         failures = []
         for phone_id in phone_ids:
             try:
-                self._declarations.declare(phone_id, resource)
+                self._declarations.declare(phone_id, _named(urn))
             except InvalidInputError as exc:
                 failures.append(Failure(prop, f"{exc.problem}; {exc.fix}"))
         return failures
@@ -349,6 +386,57 @@ def _fail_if_uncertain(
         raise RecordedFailure(message, id_, to_wire(outs, secrets), to_wire(inputs, secrets))
 
 
+def _named(urn: str) -> str:
+    """A resource as messages name it: `FleetRedeploy 'all-phones'`."""
+    return f"{type_of(urn).rsplit(':', 1)[-1]} {name_of(urn)!r}"
+
+
+def _fail_if_not_done(
+    id_: str, outs: Mapping[str, Any], inputs: Mapping[str, PropertyValue], secrets: Collection[str], urn: str
+) -> None:
+    """Phones whose call failed or whose answer was lost: the step fails naming them, and the
+    state keeps each phone's record."""
+    message = fleet_action.failure(_named(urn), outs, urn)
+    if message:
+        raise RecordedFailure(message, id_, to_wire(outs, secrets), dict(inputs))
+
+
+def _fleet_action_diff(
+    plan: fleet_action.Plan, olds: Mapping[str, Any], news: Mapping[str, Any]
+) -> p.DiffResponse:
+    """A detailed diff naming only what changes: `revision` when the set moves to a new one
+    (every phone firing is then not listed), each phone added (`phoneIds[i]`) or removed, and
+    each phone that fires while others do not (a retry, an answer)."""
+    old_ids: list[Any] = olds.get("phone_ids") or []
+    new_ids = news.get("phone_ids")
+    detailed: dict[str, p.PropertyDiff] = {}
+    if not isinstance(new_ids, list):
+        detailed["phoneIds"] = p.PropertyDiff(p.PropertyDiffKind.UPDATE, input_diff=False)
+        new_ids = []
+    if common.changed(olds, news, "revision") and plan.changed:
+        detailed["revision"] = p.PropertyDiff(p.PropertyDiffKind.UPDATE, input_diff=False)
+    acting = plan.phones(*(s for s in action.Step if s is not action.Step.KEEP))
+    every = len(acting) == len(plan.steps)
+    for index, phone_id in enumerate(new_ids):
+        if common.is_unknown(phone_id) or (phone_id not in old_ids and phone_id in plan.steps):
+            detailed[f"phoneIds[{index}]"] = p.PropertyDiff(p.PropertyDiffKind.ADD, input_diff=False)
+        elif phone_id in acting and not every and index < len(old_ids) and old_ids[index] == phone_id:
+            detailed[f"phoneIds[{index}]"] = p.PropertyDiff(p.PropertyDiffKind.UPDATE, input_diff=False)
+    for index, phone_id in enumerate(old_ids):
+        if phone_id in plan.removed:
+            # A phone added where one left: that element changes from one to the other.
+            added = f"phoneIds[{index}]" in detailed
+            kind = p.PropertyDiffKind.UPDATE if added else p.PropertyDiffKind.DELETE
+            detailed[f"phoneIds[{index}]"] = p.PropertyDiff(kind, input_diff=False)
+    return p.DiffResponse(
+        changes=plan.changed,
+        replaces=[],
+        diffs=sorted({k.split("[")[0] for k in detailed}),
+        detailed_diff=detailed,
+        delete_before_replace=False,
+    )
+
+
 def _fleet_in(props: Mapping[str, Any]) -> Props:
     """A Fleet's props with each phone's fields in snake_case (the wire names them in camelCase)."""
     return _fleet_names(props, snake)
@@ -398,7 +486,7 @@ def _fail_if_not_applied(
 ) -> None:
     """Phones whose write failed: the step fails naming them, and the state keeps what was applied."""
     if outs["failed"]:
-        message = fleet.apply_failure(f"Fleet {name_of(urn)!r}", outs["failed"])
+        message = fleet.apply_failure(_named(urn), outs["failed"])
         raise RecordedFailure(message, id_, to_wire(_fleet_out(outs), secrets), dict(inputs))
 
 

@@ -10,13 +10,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .._core.properties import FLEET_PHONE, KINDS, SETTINGS, Kind, Property
+from .._core.properties import FLEET_ACTION_PHONE, FLEET_PHONE, KINDS, SETTINGS, Kind, Property
 from .._settings import SOURCES
 from .._version import __version__
 
 PACKAGE = "maytapi"
-# A Fleet's phone: an object type of the schema (FleetPhoneArgs in the SDKs).
+# A Fleet's phone: an object type of the schema (FleetPhoneArgs in the SDKs); a fleet action's
+# record of one phone, an output type.
 FLEET_PHONE_TYPE = f"{PACKAGE}:index:FleetPhone"
+FLEET_ACTION_PHONE_TYPE = f"{PACKAGE}:index:FleetActionPhone"
 _KNOWN = {p.name for kind in KINDS for p in (*kind.inputs, *kind.outputs)} | {p.name for p in SETTINGS}
 
 
@@ -44,8 +46,12 @@ def _type(prop: Property) -> dict[str, Any]:
         return {"oneOf": [{"type": "string"}, {"type": "integer"}]}
     if prop.type == "any":
         return {"$ref": "pulumi.json#/Any"}
+    if prop.type == "list<string>":
+        return {"type": "array", "items": {"type": "string"}}
     if prop.type == "map<FleetPhone>":
         return {"type": "object", "additionalProperties": {"$ref": f"#/types/{FLEET_PHONE_TYPE}"}}
+    if prop.type == "map<FleetActionPhone>":
+        return {"type": "object", "additionalProperties": {"$ref": f"#/types/{FLEET_ACTION_PHONE_TYPE}"}}
     if prop.type == "map<string>":
         return {"type": "object", "additionalProperties": {"type": "string"}}
     return {"type": prop.type}
@@ -116,6 +122,12 @@ def schema() -> dict[str, Any]:
                 "type": "object",
                 "description": "One phone of a Fleet: PhoneConfig's webhook and delivery acks.",
                 "properties": _props(FLEET_PHONE),
+            },
+            FLEET_ACTION_PHONE_TYPE: {
+                "type": "object",
+                "description": "A fleet action's record of one phone: the single action's outputs.",
+                "properties": _props(FLEET_ACTION_PHONE),
+                "required": _required(FLEET_ACTION_PHONE),
             },
             # The object types of the functions' outputs.
             **functions.schema_types(),

@@ -15,6 +15,21 @@ export type Fleet = import("./fleet").Fleet;
 export const Fleet: typeof import("./fleet").Fleet = null as any;
 utilities.lazyLoad(exports, ["Fleet"], () => require("./fleet"));
 
+export { FleetFactoryResetArgs } from "./fleetFactoryReset";
+export type FleetFactoryReset = import("./fleetFactoryReset").FleetFactoryReset;
+export const FleetFactoryReset: typeof import("./fleetFactoryReset").FleetFactoryReset = null as any;
+utilities.lazyLoad(exports, ["FleetFactoryReset"], () => require("./fleetFactoryReset"));
+
+export { FleetLogoutArgs } from "./fleetLogout";
+export type FleetLogout = import("./fleetLogout").FleetLogout;
+export const FleetLogout: typeof import("./fleetLogout").FleetLogout = null as any;
+utilities.lazyLoad(exports, ["FleetLogout"], () => require("./fleetLogout"));
+
+export { FleetRedeployArgs } from "./fleetRedeploy";
+export type FleetRedeploy = import("./fleetRedeploy").FleetRedeploy;
+export const FleetRedeploy: typeof import("./fleetRedeploy").FleetRedeploy = null as any;
+utilities.lazyLoad(exports, ["FleetRedeploy"], () => require("./fleetRedeploy"));
+
 export { GetPhoneConfigArgs, GetPhoneConfigResult, GetPhoneConfigOutputArgs } from "./getPhoneConfig";
 export const getPhoneConfig: typeof import("./getPhoneConfig").getPhoneConfig = null as any;
 export const getPhoneConfigOutput: typeof import("./getPhoneConfig").getPhoneConfigOutput = null as any;
@@ -68,6 +83,12 @@ const _module = {
                 return new FactoryReset(name, <any>undefined, { urn })
             case "maytapi:index:Fleet":
                 return new Fleet(name, <any>undefined, { urn })
+            case "maytapi:index:FleetFactoryReset":
+                return new FleetFactoryReset(name, <any>undefined, { urn })
+            case "maytapi:index:FleetLogout":
+                return new FleetLogout(name, <any>undefined, { urn })
+            case "maytapi:index:FleetRedeploy":
+                return new FleetRedeploy(name, <any>undefined, { urn })
             case "maytapi:index:Logout":
                 return new Logout(name, <any>undefined, { urn })
             case "maytapi:index:PhoneConfig":

@@ -25,6 +25,12 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &FactoryReset{}
 	case "maytapi:index:Fleet":
 		r = &Fleet{}
+	case "maytapi:index:FleetFactoryReset":
+		r = &FleetFactoryReset{}
+	case "maytapi:index:FleetLogout":
+		r = &FleetLogout{}
+	case "maytapi:index:FleetRedeploy":
+		r = &FleetRedeploy{}
 	case "maytapi:index:Logout":
 		r = &Logout{}
 	case "maytapi:index:PhoneConfig":

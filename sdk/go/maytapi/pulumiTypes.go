@@ -13,6 +13,80 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// A fleet action's record of one phone: the single action's outputs.
+type FleetActionPhone struct {
+	// Whether the action was called for this revision.
+	Fired bool `pulumi:"fired"`
+	// When it was last called (UTC, ISO 8601), or `""` if it never was.
+	FiredAt *string `pulumi:"firedAt"`
+	// Maytapi's message from the last call, or `""`.
+	Message *string `pulumi:"message"`
+	// The revision the action last fired for (or was recorded at, when `fireOnCreate` is `false`).
+	Revision interface{} `pulumi:"revision"`
+	// Whether the last call may or may not have happened (its answer was lost); the `up` that recorded it failed, and the next one fires it again only when told.
+	Uncertain *bool `pulumi:"uncertain"`
+}
+
+// A fleet action's record of one phone: the single action's outputs.
+type FleetActionPhoneOutput struct{ *pulumi.OutputState }
+
+func (FleetActionPhoneOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*FleetActionPhone)(nil)).Elem()
+}
+
+func (o FleetActionPhoneOutput) ToFleetActionPhoneOutput() FleetActionPhoneOutput {
+	return o
+}
+
+func (o FleetActionPhoneOutput) ToFleetActionPhoneOutputWithContext(ctx context.Context) FleetActionPhoneOutput {
+	return o
+}
+
+// Whether the action was called for this revision.
+func (o FleetActionPhoneOutput) Fired() pulumi.BoolOutput {
+	return o.ApplyT(func(v FleetActionPhone) bool { return v.Fired }).(pulumi.BoolOutput)
+}
+
+// When it was last called (UTC, ISO 8601), or `""` if it never was.
+func (o FleetActionPhoneOutput) FiredAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v FleetActionPhone) *string { return v.FiredAt }).(pulumi.StringPtrOutput)
+}
+
+// Maytapi's message from the last call, or `""`.
+func (o FleetActionPhoneOutput) Message() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v FleetActionPhone) *string { return v.Message }).(pulumi.StringPtrOutput)
+}
+
+// The revision the action last fired for (or was recorded at, when `fireOnCreate` is `false`).
+func (o FleetActionPhoneOutput) Revision() pulumi.AnyOutput {
+	return o.ApplyT(func(v FleetActionPhone) interface{} { return v.Revision }).(pulumi.AnyOutput)
+}
+
+// Whether the last call may or may not have happened (its answer was lost); the `up` that recorded it failed, and the next one fires it again only when told.
+func (o FleetActionPhoneOutput) Uncertain() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v FleetActionPhone) *bool { return v.Uncertain }).(pulumi.BoolPtrOutput)
+}
+
+type FleetActionPhoneMapOutput struct{ *pulumi.OutputState }
+
+func (FleetActionPhoneMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]FleetActionPhone)(nil)).Elem()
+}
+
+func (o FleetActionPhoneMapOutput) ToFleetActionPhoneMapOutput() FleetActionPhoneMapOutput {
+	return o
+}
+
+func (o FleetActionPhoneMapOutput) ToFleetActionPhoneMapOutputWithContext(ctx context.Context) FleetActionPhoneMapOutput {
+	return o
+}
+
+func (o FleetActionPhoneMapOutput) MapIndex(k pulumi.StringInput) FleetActionPhoneOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) FleetActionPhone {
+		return vs[0].(map[string]FleetActionPhone)[vs[1].(string)]
+	}).(FleetActionPhoneOutput)
+}
+
 // One phone of a Fleet: PhoneConfig's webhook and delivery acks.
 type FleetPhone struct {
 	// Whether Maytapi posts delivery acks to the webhook. Default `false`.
@@ -185,6 +259,8 @@ func (o ProductPhoneArrayOutput) Index(i pulumi.IntInput) ProductPhoneOutput {
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*FleetPhoneInput)(nil)).Elem(), FleetPhoneArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*FleetPhoneMapInput)(nil)).Elem(), FleetPhoneMap{})
+	pulumi.RegisterOutputType(FleetActionPhoneOutput{})
+	pulumi.RegisterOutputType(FleetActionPhoneMapOutput{})
 	pulumi.RegisterOutputType(FleetPhoneOutput{})
 	pulumi.RegisterOutputType(FleetPhoneMapOutput{})
 	pulumi.RegisterOutputType(ProductPhoneOutput{})

@@ -6,6 +6,32 @@ import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
 /**
+ * A fleet action's record of one phone: the single action's outputs.
+ */
+export interface FleetActionPhone {
+    /**
+     * Whether the action was called for this revision.
+     */
+    fired: boolean;
+    /**
+     * When it was last called (UTC, ISO 8601), or `""` if it never was.
+     */
+    firedAt?: string;
+    /**
+     * Maytapi's message from the last call, or `""`.
+     */
+    message?: string;
+    /**
+     * The revision the action last fired for (or was recorded at, when `fireOnCreate` is `false`).
+     */
+    revision: string | number;
+    /**
+     * Whether the last call may or may not have happened (its answer was lost); the `up` that recorded it failed, and the next one fires it again only when told.
+     */
+    uncertain?: boolean;
+}
+
+/**
  * One phone of a Fleet: PhoneConfig's webhook and delivery acks.
  */
 export interface FleetPhone {

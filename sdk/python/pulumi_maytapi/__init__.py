@@ -8,6 +8,9 @@ import typing
 # Export this package's modules as members:
 from .factory_reset import *
 from .fleet import *
+from .fleet_factory_reset import *
+from .fleet_logout import *
+from .fleet_redeploy import *
 from .get_phone_config import *
 from .get_phone_status import *
 from .get_phones import *
@@ -35,6 +38,9 @@ _utilities.register(
   "classes": {
    "maytapi:index:FactoryReset": "FactoryReset",
    "maytapi:index:Fleet": "Fleet",
+   "maytapi:index:FleetFactoryReset": "FleetFactoryReset",
+   "maytapi:index:FleetLogout": "FleetLogout",
+   "maytapi:index:FleetRedeploy": "FleetRedeploy",
    "maytapi:index:Logout": "Logout",
    "maytapi:index:PhoneConfig": "PhoneConfig",
    "maytapi:index:Redeploy": "Redeploy"

@@ -15,9 +15,97 @@ else:
 from . import _utilities
 
 __all__ = [
+    'FleetActionPhone',
     'FleetPhone',
     'ProductPhone',
 ]
+
+@pulumi.output_type
+class FleetActionPhone(dict):
+    """
+    A fleet action's record of one phone: the single action's outputs.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "firedAt":
+            suggest = "fired_at"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in FleetActionPhone. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        FleetActionPhone.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        FleetActionPhone.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 fired: _builtins.bool,
+                 revision: Union[_builtins.str, _builtins.int],
+                 fired_at: Optional[_builtins.str] = None,
+                 message: Optional[_builtins.str] = None,
+                 uncertain: Optional[_builtins.bool] = None):
+        """
+        A fleet action's record of one phone: the single action's outputs.
+
+        :param _builtins.bool fired: Whether the action was called for this revision.
+        :param Union[_builtins.str, _builtins.int] revision: The revision the action last fired for (or was recorded at, when `fireOnCreate` is `false`).
+        :param _builtins.str fired_at: When it was last called (UTC, ISO 8601), or `""` if it never was.
+        :param _builtins.str message: Maytapi's message from the last call, or `""`.
+        :param _builtins.bool uncertain: Whether the last call may or may not have happened (its answer was lost); the `up` that recorded it failed, and the next one fires it again only when told.
+        """
+        pulumi.set(__self__, "fired", fired)
+        pulumi.set(__self__, "revision", revision)
+        if fired_at is not None:
+            pulumi.set(__self__, "fired_at", fired_at)
+        if message is not None:
+            pulumi.set(__self__, "message", message)
+        if uncertain is not None:
+            pulumi.set(__self__, "uncertain", uncertain)
+
+    @_builtins.property
+    @pulumi.getter
+    def fired(self) -> _builtins.bool:
+        """
+        Whether the action was called for this revision.
+        """
+        return pulumi.get(self, "fired")
+
+    @_builtins.property
+    @pulumi.getter
+    def revision(self) -> Union[_builtins.str, _builtins.int]:
+        """
+        The revision the action last fired for (or was recorded at, when `fireOnCreate` is `false`).
+        """
+        return pulumi.get(self, "revision")
+
+    @_builtins.property
+    @pulumi.getter(name="firedAt")
+    def fired_at(self) -> Optional[_builtins.str]:
+        """
+        When it was last called (UTC, ISO 8601), or `""` if it never was.
+        """
+        return pulumi.get(self, "fired_at")
+
+    @_builtins.property
+    @pulumi.getter
+    def message(self) -> Optional[_builtins.str]:
+        """
+        Maytapi's message from the last call, or `""`.
+        """
+        return pulumi.get(self, "message")
+
+    @_builtins.property
+    @pulumi.getter
+    def uncertain(self) -> Optional[_builtins.bool]:
+        """
+        Whether the last call may or may not have happened (its answer was lost); the `up` that recorded it failed, and the next one fires it again only when told.
+        """
+        return pulumi.get(self, "uncertain")
+
 
 @pulumi.output_type
 class FleetPhone(dict):
