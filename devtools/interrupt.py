@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from devtools.stack import VENV, CliRun, Project
 
@@ -100,19 +100,26 @@ def interrupted_up(
     return Interrupted(returncode, output, [command for _, command in left], gone_after)
 
 
-def phone_of(urn: str) -> str:
-    """The phone of a resource named as the fleets here name them: `phone-<id>[-<action>]`."""
-    match = re.search(r"::phone-(\d+)(-\w+)?$", urn)
-    if match is None:
-        raise ValueError(f"not a fleet resource: {urn}")
-    return match.group(1)
-
-
 ACTION_TYPES = tuple(
-    f"{family}{kind}"
+    f"{family}{fleet}{kind}"
     for family in ("pulumi-python:dynamic/maytapi:", "maytapi:index:")
+    for fleet in ("", "Fleet")
     for kind in ("Redeploy", "FactoryReset", "Logout")
 )
+
+
+def fleet_phones(resource: dict[str, Any]) -> list[str] | None:
+    """The phones of a fleet action in the state (None for a single action)."""
+    inputs = resource.get("inputs") or {}
+    phones = inputs.get("phone_ids", inputs.get("phoneIds"))
+    return None if phones is None else [str(p) for p in phones]
+
+
+def action_phones(resource: dict[str, Any]) -> list[str]:
+    """The phones of an action in the state: a fleet action's set, or the single action's phone."""
+    inputs = resource.get("inputs") or {}
+    fleet = fleet_phones(resource)
+    return [str(inputs.get("phone_id", inputs.get("phoneId")))] if fleet is None else fleet
 
 
 @dataclass(frozen=True)
@@ -127,13 +134,14 @@ class Recovery:
     """URNs of the operations the engine had started and not seen end."""
     in_doubt: list[str]
     """Those of them that were actions: they may or may not have happened."""
-    recorded: list[str]
-    """Those the user found had happened, recorded without a call."""
+    recorded: dict[str, list[str]]
+    """Those the user found had happened, on which phones: recorded without a call."""
 
 
-def recover_after_kill(project: Project, happened: Callable[[str], bool]) -> Recovery:
-    """The steps of the docs' "When an up is interrupted" (docs/guides/interruptions.md) after SIGKILL, in order.
-    `happened(urn)` is the user checking the phone of an action that was in flight."""
+def recover_after_kill(project: Project, happened: Callable[[str, str], bool]) -> Recovery:
+    """The steps of the docs' "When an up is interrupted" (docs/guides/interruptions.md) after
+    SIGKILL, in order. `happened(urn, phone)` is the user checking a phone of an action that was
+    in flight."""
     locked = project.cli("up", "--yes", check=False)
     repaired = []
     if "failed to load checkpoint: EOF" in locked.output:
@@ -147,11 +155,24 @@ def recover_after_kill(project: Project, happened: Callable[[str], bool]) -> Rec
     # pulumi stack export | jq -r '.deployment.pending_operations[]?.resource | "\(.type) \(.urn)"'
     pending = json.loads(project.cli("stack", "export").stdout)["deployment"].get("pending_operations", [])
     in_flight = [op["resource"]["urn"] for op in pending]
-    in_doubt = [op["resource"]["urn"] for op in pending if op["resource"]["type"] in ACTION_TYPES]
+    actions = {
+        op["resource"]["urn"]: op["resource"] for op in pending if op["resource"]["type"] in ACTION_TYPES
+    }
+    in_doubt = list(actions)
     project.cli("refresh", "--yes", "--clear-pending-creates")
-    recorded = [urn for urn in in_doubt if happened(urn)]
-    if recorded:
-        targets = [arg for urn in recorded for arg in ("--target", urn)]
+    recorded = {
+        urn: done
+        for urn, resource in actions.items()
+        if (done := [phone for phone in action_phones(resource) if happened(urn, phone)])
+    }
+    # One action per phone: all of them at once, each "happened"; a fleet action: one up of
+    # its own, naming the phones where it happened (its others fire in that up).
+    singles = [urn for urn in recorded if fleet_phones(actions[urn]) is None]
+    if singles:
+        targets = [arg for urn in singles for arg in ("--target", urn)]
         project.cli("up", "--yes", *targets, env={"MAYTAPI_UNCERTAIN_ACTIONS": "happened"})
+    for urn in [urn for urn in recorded if urn not in singles]:
+        answer = "happened:" + ",".join(recorded[urn])
+        project.cli("up", "--yes", "--target", urn, env={"MAYTAPI_UNCERTAIN_ACTIONS": answer})
     project.cli("up", "--yes")
     return Recovery(locked, repaired, in_flight, in_doubt, recorded)

@@ -41,7 +41,7 @@ from typing import Any
 import requests
 
 from devtools.emulator import RunningEmulator
-from devtools.interrupt import interrupted_up, phone_of, recover_after_kill
+from devtools.interrupt import interrupted_up, recover_after_kill
 from devtools.stack import ROOT, Project
 
 TOKEN = f"soak-token-{random.Random().getrandbits(64):016x}"
@@ -270,7 +270,7 @@ class Soak:
                 self._settle()
                 if sig is signal.SIGKILL:
                     recover_after_kill(
-                        project, lambda urn: bool(self.emu.api_calls(path=f"/{phone_of(urn)}/redeploy$"))
+                        project, lambda _urn, phone: bool(self.emu.api_calls(path=f"/{phone}/redeploy$"))
                     )
                 else:
                     project.cli("up", "--yes", check=False)

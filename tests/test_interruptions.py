@@ -1,6 +1,6 @@
 """A real `pulumi up` of a fleet interrupted midway, by SIGINT (Ctrl-C, a CI cancel) and by
-SIGKILL, then recovered exactly as docs/guides/interruptions.md says: every phone
-ends as declared, no action fires twice, and nothing the CLI started outlives it."""
+SIGKILL, then recovered exactly as docs/guides/interruptions.md says: every phone ends as declared, no action fires twice (the single Redeploys nor the FleetLogout of all the
+phones, interrupted while it fires), and nothing the CLI started outlives it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from devtools.emulator import RunningEmulator
-from devtools.interrupt import interrupted_up, phone_of, recover_after_kill
+from devtools.interrupt import interrupted_up, recover_after_kill
 from devtools.stack import Project
 from tests.conftest import Calls, Family
 
@@ -20,9 +20,12 @@ PHONES = [str(n) for n in range(20, 32)]
 PROGRAM = f"""
 import pulumi
 IMPORTS
+configs = []
 for phone in {PHONES!r}:
     config = PhoneConfig(f"phone-{{phone}}", phone_id=phone, webhook=f"https://hooks.example.com/{{phone}}")
     Redeploy(f"phone-{{phone}}-redeploy", phone_id=phone, revision=1, opts=pulumi.ResourceOptions(depends_on=[config]))
+    configs.append(config)
+FleetLogout("phones-logout", phone_ids={PHONES!r}, revision=1, opts=pulumi.ResourceOptions(depends_on=configs))
 """
 
 
@@ -31,19 +34,28 @@ def fleet(make_project: Callable[..., Project], emu: RunningEmulator, family: Fa
     emu.reset(phones=PHONES)
     # every call is answered after 200 ms, so the interruption lands while calls are in flight
     emu.fault(rate=1.0, latency_ms=200)
-    return make_project(PROGRAM.replace("IMPORTS", family.imports("PhoneConfig", "Redeploy")))
+    return make_project(PROGRAM.replace("IMPORTS", family.imports("FleetLogout", "PhoneConfig", "Redeploy")))
 
 
-def redeploy_started(emu: RunningEmulator) -> Callable[[], bool]:
-    return lambda: bool(emu.api_calls(path="/redeploy$"))
+def firing(emu: RunningEmulator) -> Callable[[], bool]:
+    """Once the fleet action's first call reached Maytapi: it is firing, and redeploys with it."""
+    return lambda: bool(emu.api_calls(path="/logout$"))
+
+
+def happened(emu: RunningEmulator) -> Callable[[str, str], bool]:
+    """The user checking a phone of an action in flight; here the emulator's log says."""
+    return lambda urn, phone: bool(
+        emu.api_calls(path=f"/{phone}/{'logout' if 'Logout' in urn else 'redeploy'}$")
+    )
 
 
 def assert_converged(project: Project, emu: RunningEmulator) -> None:
-    """Every phone as declared, each redeployed exactly once, and nothing left to do."""
+    """Every phone as declared, each redeployed and logged out exactly once, nothing left to do."""
     for phone in PHONES:
         assert emu.phone(phone)["webhook"] == f"https://hooks.example.com/{phone}"
-    redeploys = Counter(call["path"].split("/")[-2] for call in emu.api_calls(path="/redeploy$"))
-    assert redeploys == dict.fromkeys(PHONES, 1)
+    for action in ("redeploy", "logout"):
+        done = Counter(call["path"].split("/")[-2] for call in emu.api_calls(path=f"/{action}$"))
+        assert done == dict.fromkeys(PHONES, 1), action
     project.cli("up", "--yes", "--expect-no-changes")
     assert "pending_operations" not in json.loads(project.cli("stack", "export").stdout)["deployment"]
 
@@ -51,7 +63,7 @@ def assert_converged(project: Project, emu: RunningEmulator) -> None:
 def test_sigint_cancels_gracefully_and_a_plain_up_finishes_the_fleet(
     fleet: Project, emu: RunningEmulator, calls: Calls
 ) -> None:
-    interrupted = interrupted_up(fleet, signal.SIGINT, redeploy_started(emu))
+    interrupted = interrupted_up(fleet, signal.SIGINT, firing(emu))
     print(
         f"\n[SIGINT] everything gone {interrupted.gone_after:.2f}s after the CLI; calls so far {len(calls.take())}"
     )
@@ -65,21 +77,22 @@ def test_sigint_cancels_gracefully_and_a_plain_up_finishes_the_fleet(
 def test_sigkill_leaves_a_lock_and_pending_operations_that_the_documented_steps_clear(
     fleet: Project, emu: RunningEmulator, calls: Calls
 ) -> None:
-    killed = interrupted_up(fleet, signal.SIGKILL, redeploy_started(emu))
+    killed = interrupted_up(fleet, signal.SIGKILL, firing(emu))
     print(
         f"\n[SIGKILL] everything gone {killed.gone_after:.2f}s after the CLI; calls so far {len(calls.take())}"
     )
     # the language host, the program and the provider host went with their engine
     assert killed.left_running == [] and killed.gone_after < 3
 
-    # the user checks each phone whose redeploy was in flight; here the emulator's log says
-    # which redeploys reached Maytapi
-    recovery = recover_after_kill(fleet, lambda urn: bool(emu.api_calls(path=f"/{phone_of(urn)}/redeploy$")))
+    # the user checks each phone of each action that was in flight
+    recovery = recover_after_kill(fleet, happened(emu))
     # the stack was still locked by the dead CLI, and the next up said how to unlock it (unless
     # the kill cut a metadata file of the local backend short, which the recovery removed)
     assert recovery.locked.returncode != 0
     assert "pulumi cancel" in recovery.locked.output or recovery.repaired
-    # the kill landed while a redeploy was in flight, and it had reached Maytapi
-    assert recovery.in_doubt and recovery.recorded
+    # the kill landed while the fleet action was firing: the phones its calls had reached are
+    # answered "happened" for it alone, and its others fire once in the recovery
+    (logout,) = [urn for urn in recovery.in_doubt if urn.endswith("::phones-logout")]
+    assert recovery.recorded[logout]
     assert set(recovery.in_doubt) <= set(recovery.in_flight)
     assert_converged(fleet, emu)
