@@ -10,10 +10,13 @@ order, the scenarios below on four fleets side by side, interleaved scenario by 
   program runs in Go); targets <= 0.8x the floor at N=500 for create, update, noop_up, destroy;
 - floor: N devtools.noop.Noop of the same shape: the engine's own cost;
 - direct: a plain requests.Session loop making the minimal API calls, no engine;
-- fleet-dyn, fleet-py, fleet-yaml: one Fleet resource holding the N phones (dynamic; native from
-  Python and from YAML), run beside the natives (`--others` picks which of those run); targets
-  <= 0.1x the floor at N=500 for create, noop_up, refresh, update, update_some, destroy, and
-  exactly 8 calls in flight in create_latency. A Fleet has no actions: no add_actions, no fire.
+- fleet-dyn, fleet-py, fleet-yaml: one Fleet resource holding the N phones and, from
+  add_actions on, one FleetRedeploy over them (dynamic; native from Python and from YAML), run
+  beside the natives (`--others` picks which of those run); targets <= 0.1x the floor at N=500
+  for create, noop_up, refresh, update, update_some, destroy, exactly 8 calls in flight in
+  create_latency, and for fire (the fleet-wide fire) <= 1.25x its limit: one command's fixed
+  cost (the same stack's no-op up) plus the API calls made 8 at a time (the direct calls, 8 in
+  flight).
 
 Scenarios: create, noop_up, noop_preview, refresh, update (every webhook), update_some (the
 webhooks of 3 phones), add_actions (setup of
@@ -52,6 +55,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -68,7 +72,6 @@ SCENARIOS = (
     "create", "noop_up", "noop_preview", "refresh", "update", "update_some", "add_actions", "fire", "destroy"
 )  # fmt: skip
 SOME = 3  # the phones update_some changes
-ACTIONS = ("add_actions", "fire")  # scenarios of the per-resource fleets only (a Fleet has no actions)
 LATENCY_SCENARIO = "create_latency"
 UNTIMED = ("add_actions",)  # setup steps: reported, but no time target
 DEFAULT_OUT = ROOT / ".work" / "bench" / "results.json"
@@ -79,6 +82,8 @@ NATIVE_RATIO_MAX, NATIVE_TIMED, NATIVE_IN_FLIGHT_MIN = 0.8, ("create", "update",
 FLEET_RATIO_MAX = 0.1
 FLEET_TIMED = ("create", "update", "update_some", "noop_up", "refresh", "destroy")
 FLEET_IN_FLIGHT = 8  # the core's pool (maytapi_pulumi._core.fleet.WORKERS)
+# The fleet-wide fire against one command's fixed cost plus its API calls at 8 in flight.
+FLEET_FIRE_RATIO_MAX = 1.25
 PROVIDER_BYTES_MAX, ENTRY_BYTES_MAX, RSS_MB_MAX = 512, 2048, 150.0
 
 
@@ -144,15 +149,18 @@ for i, pid in enumerate(map(str, range(FIRST, FIRST + N))):
 """
 
 
-# One Fleet resource holding the N phones: the dynamic one, the native one from Python (generated
-# SDK) and from YAML. They have no actions: add_actions and fire do not apply to them.
+# One Fleet resource holding the N phones and, once added, one FleetRedeploy over them: the
+# dynamic ones, the native ones from Python (generated SDK) and from YAML.
 FLEET_DYNAMIC_PROGRAM = """
-from maytapi_pulumi import Fleet
+from maytapi_pulumi import Fleet, FleetRedeploy
 N, FIRST, VERSION, REVISION, SOME, BASE = {n}, {first}, {version}, {revision!r}, {some}, {base}
 Fleet("fleet", phones={{
     pid: {{"webhook": f"https://hooks.example.com/v{{VERSION if i < SOME else BASE}}/{{pid}}", "ack_delivery": True}}
     for i, pid in enumerate(map(str, range(FIRST, FIRST + N)))
 }})
+if REVISION is not None:
+    FleetRedeploy("redeploy", phone_ids=list(map(str, range(FIRST, FIRST + N))), revision=REVISION,
+                  fire_on_create=False)
 """
 
 FLEET_NATIVE_PROGRAM = FLEET_DYNAMIC_PROGRAM.replace(
@@ -160,18 +168,24 @@ FLEET_NATIVE_PROGRAM = FLEET_DYNAMIC_PROGRAM.replace(
 )
 
 
-def fleet_yaml_program(n: int, versions: Sequence[int]) -> str:
+def fleet_yaml_program(n: int, versions: Sequence[int], revision: int | None) -> str:
     phones_ = {
         pid: {"webhook": hook(pid, v), "ackDelivery": True}
         for pid, v in zip(phones(n), versions, strict=True)
     }
-    return f"name: maytapi-bench\nruntime: yaml\nresources:\n  fleet:\n    type: maytapi:index:Fleet\n    properties:\n      phones: {json.dumps(phones_)}\n"
+    program = f"name: maytapi-bench\nruntime: yaml\nresources:\n  fleet:\n    type: maytapi:index:Fleet\n    properties:\n      phones: {json.dumps(phones_)}\n"
+    if revision is not None:
+        redeploy = {"phoneIds": phones(n), "revision": revision, "fireOnCreate": False}
+        program += (
+            f"  redeploy:\n    type: maytapi:index:FleetRedeploy\n    properties: {json.dumps(redeploy)}\n"
+        )
+    return program
 
 
 @dataclass
 class Fleet:
-    """One stack of N resources (PhoneConfig or Noop) and, once added, N actions; or one Fleet
-    resource of N phones (`actions` False)."""
+    """One stack of N resources (PhoneConfig or Noop) and, once added, N actions; or (`grouped`)
+    one Fleet resource of N phones and, once added, one FleetRedeploy over them."""
 
     template: str  # a Python program's, or "yaml" for yaml_program, "fleet-yaml" for fleet_yaml_program
     n: int
@@ -180,7 +194,7 @@ class Fleet:
     revision: int | None = None
     some: int | None = None  # how many phones (the first) are at `version`; the others at `base`
     base: int = 1
-    actions: bool = True
+    grouped: bool = False
 
     def versions(self) -> list[int]:
         some = self.n if self.some is None else self.some
@@ -190,7 +204,7 @@ class Fleet:
         if self.template == "yaml":
             return yaml_program(self.n, self.versions(), self.revision)
         if self.template == "fleet-yaml":
-            return fleet_yaml_program(self.n, self.versions())
+            return fleet_yaml_program(self.n, self.versions(), self.revision)
         return self.template.format(
             n=self.n,
             first=FIRST_PHONE,
@@ -356,15 +370,22 @@ def direct_calls(scenario: str, phones: Sequence[str]) -> list[ApiCall]:
             return []
 
 
-def run_direct(emu: RunningEmulator, calls: Sequence[ApiCall]) -> float:
-    with requests.Session() as session:
-        session.headers["x-maytapi-key"] = emu.token
+def run_direct(emu: RunningEmulator, calls: Sequence[ApiCall], in_flight: int = 1) -> float:
+    """Seconds to make `calls` with a plain requests session, `in_flight` at a time."""
+    local = threading.local()
+
+    def make(call: ApiCall) -> None:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+            local.session.headers["x-maytapi-key"] = emu.token
+        response = local.session.request(call.method, emu.api_url + call.path, json=call.body, timeout=30)
+        response.raise_for_status()
+        if response.json().get("success") is False:
+            raise RuntimeError(f"{call.method} {call.path}: {response.text}")
+
+    with ThreadPoolExecutor(max_workers=in_flight) as pool:
         start = time.perf_counter()
-        for call in calls:
-            response = session.request(call.method, emu.api_url + call.path, json=call.body, timeout=30)
-            response.raise_for_status()
-            if response.json().get("success") is False:
-                raise RuntimeError(f"{call.method} {call.path}: {response.text}")
+        list(pool.map(make, calls))
         return time.perf_counter() - start
 
 
@@ -479,6 +500,7 @@ class NativeRun:
     in_flight: int  # the most API calls the emulator had open at once during the run
     error: str | None
     floor_error: str | None
+    reference: str = "floor"  # what reference_s is: the floor, or a limit of the run's own
 
     @property
     def calls_ok(self) -> bool:
@@ -500,6 +522,7 @@ class Row:
     real_s: float
     floor_s: float
     direct_s: float
+    direct_8_s: float | None  # the same calls 8 at a time (fire only: the fleet-wide fire's limit)
     reference_s: float  # what real_s is compared to: the floor (+ N*latency/4 for create_latency)
     ratio: float
     ratio_max: float | None  # the time target, where one applies
@@ -619,19 +642,21 @@ def run_scenario(
     emu: RunningEmulator,
     log: CallLog,
     latency_ms: float = 0.0,
+    fixed: Mapping[str, float] | None = None,
 ) -> Row:
+    """One scenario on every fleet. `fixed`: each grouped fleet's fixed cost of one command (its
+    no-op up), which with the API calls at 8 in flight makes the limit of its fleet-wide fire."""
     floor_run = timed(STEPS[scenario](floor))
     log.take()
     real_run = timed(STEPS[scenario](real))
     api_calls = log.take()
     native_runs = {}
     for name, fleet in natives.items():
-        if scenario in ACTIONS and not fleet.actions:
-            continue
         run = timed(STEPS[scenario](fleet))
         native_runs[name] = (run, log.take_calls())
     plan = direct_calls(scenario, phones(real.n))
     direct_s = run_direct(emu, plan)
+    direct_8_s = run_direct(emu, plan, in_flight=FLEET_IN_FLIGHT) if scenario == "fire" else None
     log.take()
     minimum = dict(Counter(pattern(c.method, "/api/p" + c.path) for c in plan))
     reference = floor_run.seconds + real.n * latency_ms / 1000 / 4
@@ -647,6 +672,7 @@ def run_scenario(
         real_s=round(real_run.seconds, 3),
         floor_s=round(floor_run.seconds, 3),
         direct_s=round(direct_s, 3),
+        direct_8_s=None if direct_8_s is None else round(direct_8_s, 3),
         reference_s=round(reference, 3),
         ratio=round(real_run.seconds / reference, 3),
         ratio_max=ratio_max,
@@ -666,12 +692,16 @@ def run_scenario(
                 floor_run,
                 real.n,
                 latency_ms,
-                native_max if natives[name].actions else fleet_max(scenario, real.n),
+                fleet_max(scenario, real.n) if natives[name].grouped else native_max,
                 minimum,
             )
             for name, (run, calls) in native_runs.items()
         ],
     )
+    if direct_8_s is not None:
+        for native in row.natives:
+            if natives[native.fleet].grouped and native.fleet in (fixed or {}):
+                fire_limit(native, (fixed or {})[native.fleet] + direct_8_s, real.n)
     print(format_row(row), file=sys.stderr, flush=True)
     return row
 
@@ -679,6 +709,14 @@ def run_scenario(
 def fleet_max(scenario: str, n: int) -> float | None:
     """A Fleet's time target: a tenth of the per-resource floor, at N=500."""
     return FLEET_RATIO_MAX if n == TIME_TARGET_N and scenario in FLEET_TIMED else None
+
+
+def fire_limit(native: NativeRun, limit: float, n: int) -> None:
+    """The fleet-wide fire against its own limit (target at N=500) instead of the floor: one
+    command's fixed cost plus the API calls at 8 in flight."""
+    native.reference, native.reference_s = "fixed+API/8", round(limit, 3)
+    native.ratio = round(native.seconds / limit, 3)
+    native.ratio_max = FLEET_FIRE_RATIO_MAX if n == TIME_TARGET_N else None
 
 
 def native_run(
@@ -720,9 +758,9 @@ def fleets(
     every = {
         "native-py": Fleet(NATIVE_PROGRAM, n),
         "native-yaml": Fleet("yaml", n),
-        "fleet-dyn": Fleet(FLEET_DYNAMIC_PROGRAM, n, actions=False),
-        "fleet-py": Fleet(FLEET_NATIVE_PROGRAM, n, actions=False),
-        "fleet-yaml": Fleet("fleet-yaml", n, actions=False),
+        "fleet-dyn": Fleet(FLEET_DYNAMIC_PROGRAM, n, grouped=True),
+        "fleet-py": Fleet(FLEET_NATIVE_PROGRAM, n, grouped=True),
+        "fleet-yaml": Fleet("fleet-yaml", n, grouped=True),
     }
     natives = {name: fleet for name, fleet in every.items() if name in others}
     real.open(directory / "real", emu)
@@ -740,12 +778,17 @@ def bench_size(n: int, scenarios: Sequence[str], results: Results, others: Seque
     ):
         real, floor, natives = fleets(Path(tmp), emu, n, others)
         log = CallLog(emu)
+        fixed: dict[str, float] = {}  # each fleet's no-op up: one command's fixed cost
         for scenario in SCENARIOS:
             wanted = scenario in scenarios or (scenario == "add_actions" and "fire" in scenarios)
-            # create is needed by every later step; run it unreported if not asked for.
-            if not wanted and scenario != "create":
+            # create is needed by every later step, and fire's limit needs noop_up: run them
+            # unreported if not asked for.
+            needed = scenario == "create" or (scenario == "noop_up" and "fire" in scenarios)
+            if not wanted and not needed:
                 continue
-            row = run_scenario(scenario, real, floor, natives, emu, log)
+            row = run_scenario(scenario, real, floor, natives, emu, log, fixed=fixed)
+            if scenario == "noop_up":
+                fixed |= {native.fleet: native.seconds for native in row.natives}
             if wanted:
                 results.rows.append(row)
             if scenario == "create":
@@ -839,7 +882,7 @@ def targets(results: Results) -> list[Target]:
     for row in rows:
         for native in row.natives:
             if native.ratio_max is not None:
-                reference = "floor+N*lat/in-flight" if row.scenario == LATENCY_SCENARIO else "floor"
+                reference = "floor+N*lat/in-flight" if row.scenario == LATENCY_SCENARIO else native.reference
                 found.append(
                     Target(
                         f"{native.fleet} time {row.scenario} N={row.n}",

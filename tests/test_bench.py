@@ -48,11 +48,13 @@ def test_quick_bench_makes_exactly_the_minimal_api_calls(tmp_path: Path) -> None
         assert row["minimum_calls"] == MINIMUM[row["scenario"]], row["scenario"]
         assert row["calls_ok"] is True
         # the native provider's fleets, from Python (generated SDK) and from YAML, and the Fleet
-        # resources (which have no actions): the same calls
-        fleets = (
-            ["fleet-dyn", "fleet-py", "fleet-yaml"] if row["scenario"] not in ("add_actions", "fire") else []
-        )
+        # resources with a FleetRedeploy over their phones (the fleet-wide fire): the same calls
+        fleets = ["fleet-dyn", "fleet-py", "fleet-yaml"]
         assert [n["fleet"] for n in row["natives"]] == ["native-py", "native-yaml", *fleets]
         for native in row["natives"]:
             assert native["calls"] == MINIMUM[row["scenario"]], (native["fleet"], row["scenario"])
             assert native["calls_ok"] is True
+        if row["scenario"] == "fire":  # against its limit: the fixed cost plus the calls at 8 in flight
+            assert row["direct_8_s"] > 0
+            for native in row["natives"][2:]:
+                assert native["reference"] == "fixed+API/8" and native["reference_s"] > row["direct_8_s"]
