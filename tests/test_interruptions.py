@@ -1,6 +1,7 @@
 """A real `pulumi up` of a fleet interrupted midway, by SIGINT (Ctrl-C, a CI cancel) and by
-SIGKILL, then recovered exactly as docs/guides/interruptions.md says: every phone ends as declared, no action fires twice (the single Redeploys nor the FleetLogout of all the
-phones, interrupted while it fires), and nothing the CLI started outlives it."""
+SIGKILL, then recovered exactly as docs/guides/interruptions.md says: every phone ends as
+declared, no action fires twice (the single Redeploys nor the FleetLogout of all the phones,
+interrupted while it fires), and nothing the CLI started outlives it."""
 
 from __future__ import annotations
 
