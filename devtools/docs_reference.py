@@ -88,9 +88,11 @@ def _default(prop: Property) -> str:
 
 
 def _type(prop: Property) -> str:
-    return {"string|integer": "string or integer", "map<FleetPhone>": "map of phone id to FleetPhone"}.get(
-        prop.type, prop.type.replace("map<string>", "map of phone id to string")
-    )
+    if prop.type == "string|integer":
+        return "string or integer"
+    if prop.type == "list<string>":
+        return "list of string"
+    return re.sub(r"map<(\w+)>", r"map of phone id to \1", prop.type)
 
 
 def _properties(props: tuple[Property, ...], defaults: bool) -> str:

@@ -167,9 +167,14 @@ class FleetRedeploy(_FleetActionResource, module="maytapi", name="FleetRedeploy"
     ## Example Usage
 
     ```python
+    import pulumi
+
     from maytapi_pulumi import FleetRedeploy
 
-    FleetRedeploy("all-phones", phone_ids=["12", "13", "14"], revision="2026-12-08")
+    # After an incident: bump the revision to redeploy every phone of the set once more.
+    redeploy = FleetRedeploy("all-lines-redeploy", phone_ids=["18", "19"], revision="2026-12-08")
+
+    pulumi.export("all_lines_revision", redeploy.revision)
     ```
 
     ## Import
@@ -224,9 +229,14 @@ class FleetFactoryReset(_FleetActionResource, module="maytapi", name="FleetFacto
     ## Example Usage
 
     ```python
+    import pulumi
+
     from maytapi_pulumi import FleetFactoryReset
 
-    FleetFactoryReset("pool-reset", phone_ids=["12", "13"], revision=1, fire_on_create=False)
+    # A pool handed over: recorded now without a call; bump the revision to reset every phone of it.
+    reset = FleetFactoryReset("pool-reset", phone_ids=["20", "21"], revision=1, fire_on_create=False)
+
+    pulumi.export("pool_reset_revision", reset.revision)
     ```
 
     ## Import
@@ -249,9 +259,14 @@ class FleetLogout(_FleetActionResource, module="maytapi", name="FleetLogout"):
     ## Example Usage
 
     ```python
+    import pulumi
+
     from maytapi_pulumi import FleetLogout
 
-    FleetLogout("retired-numbers", phone_ids=["13", "14"], revision="2026-12-08")
+    # Numbers being retired: each logged out once; bump the revision to log them all out again.
+    logout = FleetLogout("retired-numbers", phone_ids=["22", "23"], revision="2026-12-08")
+
+    pulumi.export("retired_numbers", logout.phones)
     ```
 
     ## Import

@@ -27,6 +27,10 @@ NAMES = [k.name for k in KINDS] + [f.name for f in FUNCTIONS] + [PROVIDER]
 WRITES = {("POST", f"/{p}/config") for p in ("12", "13", "14", "15")} | {
     ("GET", "/12/redeploy"),
     ("GET", "/16/logout"),
+    ("GET", "/18/redeploy"),
+    ("GET", "/19/redeploy"),
+    ("GET", "/22/logout"),
+    ("GET", "/23/logout"),
 }
 READS = [("GET", "/listPhones"), ("GET", "/12/config"), ("GET", "/12/status")]
 
@@ -53,7 +57,7 @@ def yaml_program() -> str:
 def test_every_reference_example_runs_through_pulumi_up(
     family: Family, make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls
 ) -> None:
-    emu.reset(phones=["12", "13", "14", "15", "16", "17"])
+    emu.reset(phones=[str(p) for p in range(12, 24)])
     calls.take()
     file = {"dynamic": "python-dynamic.py", "native": "python-native.py"}.get(family.name)
     # the provider's example: a second product (here the emulator's one, under another provider)
@@ -64,7 +68,7 @@ def test_every_reference_example_runs_through_pulumi_up(
     native = family is not DYNAMIC
     # the instance's base URL, which the example leaves at Maytapi's, falls back to the variable
     emulator = {"MAYTAPI_BASE_URL": emu.stack_config["maytapi:baseUrl"]}
-    assert summary(project.cli("up", "--yes", env=emulator)) == f"+ {9 if native else 7} created"
+    assert summary(project.cli("up", "--yes", env=emulator)) == f"+ {12 if native else 10} created"
     made = calls.take()
     # the program runs twice (the up's preview, then the update): the functions read twice
     reads = [c for c in made if c in READS]
@@ -78,7 +82,7 @@ def test_every_reference_example_runs_through_pulumi_up(
         "14": ("https://hooks.example.com/maytapi/support", False),
         "15": ("https://hooks.example.com/maytapi/lobby", False),
     }
-    assert emu.phone("16")["status"] == "qr-code"  # logged out
+    assert [emu.phone(p)["status"] for p in ("16", "22", "23")] == ["qr-code"] * 3  # logged out
     outputs = stack_outputs(project)
     webhook = outputs["support_webhook" if file else "supportWebhook"]
     assert webhook == "https://hooks.example.com/maytapi"

@@ -274,6 +274,12 @@ _ACTION_OPERATIONS = (
         "0",
     ),
     Operation("`MAYTAPI_UNCERTAIN_ACTIONS=not-happened pulumi up`", "uncertain actions fire again", "1 each"),
+    Operation(
+        "`MAYTAPI_UNCERTAIN_ACTIONS='happened:12 not-happened:14' pulumi up`",
+        "per phone: the actions of phone 12 recorded as fired without a call, those of phone 14 fire; "
+        "a malformed answer fails the preview naming the variable and the fix",
+        "1 per action answered `not-happened`",
+    ),
 )
 _ACTION_IMPORT = (
     "Nothing to import: an action has no state on Maytapi. Declare it with `fire_on_create` `false` to "
@@ -450,12 +456,73 @@ _ONE_ACTION_FOR_MANY = (
     "`phone_ids`, 8 calls at a time; the state keeps a record per phone, so a phone that fails, "
     "or whose answer is lost, is the only one the next `pulumi up` acts on."
 )
+_FLEET_ACTION_OPERATIONS = (
+    Operation(
+        "preview / check",
+        "inputs validated; a bad phone id, or one listed twice, fails naming `phone_ids[i]` and the fix",
+        "0",
+    ),
+    Operation("create, `fire_on_create=True`", "fires once on each phone, 8 at a time", "1 per phone"),
+    Operation("create, `fire_on_create=False`", "records the revision for each phone", "0"),
+    Operation("`up` with revision and phones unchanged", "nothing", "0"),
+    Operation(
+        "revision changed",
+        "fires once on each phone of the set; the native `preview --diff` shows `~ revision` and no "
+        "phone list; `maytapi-review` shows one line",
+        "1 per phone",
+    ),
+    Operation(
+        "a phone added to `phone_ids`",
+        "fires on that phone alone if `fire_on_create` is `true`, records it otherwise; the native "
+        "`preview --diff` shows `+ phoneIds[i]`",
+        "1 (0 without `fire_on_create`)",
+    ),
+    Operation("a phone removed from `phone_ids`", "nothing is called; its record is dropped", "0"),
+    Operation(
+        "revision or phones unknown at preview (another resource's output)",
+        "preview shows an update: it may fire; the `up` fires on the phones whose revision resolves to a new one",
+        "0 at preview",
+    ),
+    Operation(
+        "some phones' calls fail",
+        "the `up` fails naming each phone and its error; the state keeps the other phones' records "
+        "and lists the failed ones in `failed`; the next `up` fires those phones only",
+        "1 per phone, then 1 per failed phone",
+    ),
+    Operation(
+        "`wait_until_ready=True` (FleetRedeploy)",
+        "each redeployed phone is polled until ready, 8 at a time, within one `ready_timeout` for "
+        "all; a phone not ready in time (or whose turn came after it, not redeployed) fails the "
+        "`up`, named, and is redeployed by the next one",
+        "1 per phone, and its `/status` polls",
+    ),
+    Operation(
+        "some answers lost (read timeout, connection dropped)",
+        "those phones recorded as `uncertain` and named in the failed `up`; the next preview refuses "
+        "until each is answered",
+        "1 per phone, then 0 until answered",
+    ),
+    Operation(
+        "`MAYTAPI_UNCERTAIN_ACTIONS='happened:14 not-happened:15' pulumi up`",
+        "phone 14 recorded as fired without a call, phone 15 fires; a bare `happened` or "
+        "`not-happened` answers every phone of the run",
+        "1 per phone answered `not-happened`",
+    ),
+    Operation("destroy", "nothing: an action cannot be undone", "0"),
+    Operation("refresh", "nothing to read: the records are kept", "0"),
+)
+_FLEET_ACTION_IMPORT = (
+    "Nothing to import: an action has no state on Maytapi. Declare it with `fire_on_create` `false` to "
+    "record the current revision for every phone without a call."
+)
 FLEET_REDEPLOY = Kind(
     "FleetRedeploy",
     "Redeploys (reboots) the containers of many phones when `revision` changes: "
     "`GET /{phone_id}/redeploy` for each." + _ONE_ACTION_FOR_MANY,
     _FLEET_ACTION_INPUTS + _FLEET_REDEPLOY_INPUTS,
     _FLEET_ACTION_OUTPUTS,
+    operations=_FLEET_ACTION_OPERATIONS,
+    import_doc=_FLEET_ACTION_IMPORT,
 )
 FLEET_FACTORY_RESET = Kind(
     "FleetFactoryReset",
@@ -464,6 +531,8 @@ FLEET_FACTORY_RESET = Kind(
     + _ONE_ACTION_FOR_MANY,
     _FLEET_ACTION_INPUTS,
     _FLEET_ACTION_OUTPUTS,
+    operations=tuple(o for o in _FLEET_ACTION_OPERATIONS if "FleetRedeploy" not in o.situation),
+    import_doc=_FLEET_ACTION_IMPORT,
 )
 FLEET_LOGOUT = Kind(
     "FleetLogout",
@@ -471,6 +540,8 @@ FLEET_LOGOUT = Kind(
     "each phone then shows a QR code until it is scanned again." + _ONE_ACTION_FOR_MANY,
     _FLEET_ACTION_INPUTS,
     _FLEET_ACTION_OUTPUTS,
+    operations=tuple(o for o in _FLEET_ACTION_OPERATIONS if "FleetRedeploy" not in o.situation),
+    import_doc=_FLEET_ACTION_IMPORT,
 )
 FLEET_ACTIONS = (FLEET_REDEPLOY, FLEET_FACTORY_RESET, FLEET_LOGOUT)
 KINDS = (PHONE_CONFIG, REDEPLOY, FACTORY_RESET, LOGOUT, FLEET, *FLEET_ACTIONS)

@@ -8,6 +8,20 @@ import * as utilities from "./utilities";
 
 /**
  * Returns many phones to a freshly created state when `revision` changes: `GET /{phoneId}/factoryreset` for each, which clears each phone's config on Maytapi. One resource for many phones: a revision change fires once on each phone of `phoneIds`, 8 calls at a time; the state keeps a record per phone, so a phone that fails, or whose answer is lost, is the only one the next `pulumi up` acts on.
+ *
+ * ## Example Usage
+ * ```typescript
+ * import * as maytapi from "pulumi-maytapi";
+ *
+ * // A pool handed over: recorded now without a call; bump the revision to reset every phone of it.
+ * const reset = new maytapi.FleetFactoryReset("pool-reset", {
+ *     phoneIds: ["20", "21"],
+ *     revision: 1,
+ *     fireOnCreate: false,
+ * });
+ *
+ * export const poolResetRevision = reset.revision;
+ * ```
  */
 export class FleetFactoryReset extends pulumi.CustomResource {
     /**

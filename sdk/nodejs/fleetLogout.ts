@@ -8,6 +8,16 @@ import * as utilities from "./utilities";
 
 /**
  * Logs many phones' numbers out when `revision` changes: `GET /{phoneId}/logout` for each; each phone then shows a QR code until it is scanned again. One resource for many phones: a revision change fires once on each phone of `phoneIds`, 8 calls at a time; the state keeps a record per phone, so a phone that fails, or whose answer is lost, is the only one the next `pulumi up` acts on.
+ *
+ * ## Example Usage
+ * ```typescript
+ * import * as maytapi from "pulumi-maytapi";
+ *
+ * // Numbers being retired: each logged out once; bump the revision to log them all out again.
+ * const logout = new maytapi.FleetLogout("retired-numbers", { phoneIds: ["22", "23"], revision: "2026-12-08" });
+ *
+ * export const retiredNumbers = logout.phones;
+ * ```
  */
 export class FleetLogout extends pulumi.CustomResource {
     /**

@@ -8,6 +8,19 @@ import * as utilities from "./utilities";
 
 /**
  * Redeploys (reboots) the containers of many phones when `revision` changes: `GET /{phoneId}/redeploy` for each. One resource for many phones: a revision change fires once on each phone of `phoneIds`, 8 calls at a time; the state keeps a record per phone, so a phone that fails, or whose answer is lost, is the only one the next `pulumi up` acts on.
+ *
+ * ## Example Usage
+ * ```typescript
+ * import * as maytapi from "pulumi-maytapi";
+ *
+ * // After an incident: bump the revision to redeploy every phone of the set once more.
+ * const redeploy = new maytapi.FleetRedeploy("all-lines-redeploy", {
+ *     phoneIds: ["18", "19"],
+ *     revision: "2026-12-08",
+ * });
+ *
+ * export const allLinesRevision = redeploy.revision;
+ * ```
  */
 export class FleetRedeploy extends pulumi.CustomResource {
     /**

@@ -13,6 +13,35 @@ import (
 )
 
 // Returns many phones to a freshly created state when `revision` changes: `GET /{phoneId}/factoryreset` for each, which clears each phone's config on Maytapi. One resource for many phones: a revision change fires once on each phone of `phoneIds`, 8 calls at a time; the state keeps a record per phone, so a phone that fails, or whose answer is lost, is the only one the next `pulumi up` acts on.
+//
+// ## Example Usage
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/maytapi-pulumi/maytapi-pulumi/sdk/go/maytapi"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			// A pool handed over: recorded now without a call; bump the revision to reset every phone of it.
+//			reset, err := maytapi.NewFleetFactoryReset(ctx, "pool-reset", &maytapi.FleetFactoryResetArgs{
+//				PhoneIds:     pulumi.StringArray{pulumi.String("20"), pulumi.String("21")},
+//				Revision:     pulumi.Int(1),
+//				FireOnCreate: pulumi.Bool(false),
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("poolResetRevision", reset.Revision)
+//			return nil
+//		})
+//	}
+//
+// ```
 type FleetFactoryReset struct {
 	pulumi.CustomResourceState
 

@@ -13,6 +13,34 @@ import (
 )
 
 // Logs many phones' numbers out when `revision` changes: `GET /{phoneId}/logout` for each; each phone then shows a QR code until it is scanned again. One resource for many phones: a revision change fires once on each phone of `phoneIds`, 8 calls at a time; the state keeps a record per phone, so a phone that fails, or whose answer is lost, is the only one the next `pulumi up` acts on.
+//
+// ## Example Usage
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/maytapi-pulumi/maytapi-pulumi/sdk/go/maytapi"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			// Numbers being retired: each logged out once; bump the revision to log them all out again.
+//			logout, err := maytapi.NewFleetLogout(ctx, "retired-numbers", &maytapi.FleetLogoutArgs{
+//				PhoneIds: pulumi.StringArray{pulumi.String("22"), pulumi.String("23")},
+//				Revision: pulumi.String("2026-12-08"),
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("retiredNumbers", logout.Phones)
+//			return nil
+//		})
+//	}
+//
+// ```
 type FleetLogout struct {
 	pulumi.CustomResourceState
 

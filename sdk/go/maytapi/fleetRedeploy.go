@@ -13,6 +13,34 @@ import (
 )
 
 // Redeploys (reboots) the containers of many phones when `revision` changes: `GET /{phoneId}/redeploy` for each. One resource for many phones: a revision change fires once on each phone of `phoneIds`, 8 calls at a time; the state keeps a record per phone, so a phone that fails, or whose answer is lost, is the only one the next `pulumi up` acts on.
+//
+// ## Example Usage
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/maytapi-pulumi/maytapi-pulumi/sdk/go/maytapi"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			// After an incident: bump the revision to redeploy every phone of the set once more.
+//			redeploy, err := maytapi.NewFleetRedeploy(ctx, "all-lines-redeploy", &maytapi.FleetRedeployArgs{
+//				PhoneIds: pulumi.StringArray{pulumi.String("18"), pulumi.String("19")},
+//				Revision: pulumi.String("2026-12-08"),
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("allLinesRevision", redeploy.Revision)
+//			return nil
+//		})
+//	}
+//
+// ```
 type FleetRedeploy struct {
 	pulumi.CustomResourceState
 

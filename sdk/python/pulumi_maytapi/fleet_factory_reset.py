@@ -85,6 +85,18 @@ class FleetFactoryReset(pulumi.CustomResource):
         """
         Returns many phones to a freshly created state when `revision` changes: `GET /{phoneId}/factoryreset` for each, which clears each phone's config on Maytapi. One resource for many phones: a revision change fires once on each phone of `phoneIds`, 8 calls at a time; the state keeps a record per phone, so a phone that fails, or whose answer is lost, is the only one the next `pulumi up` acts on.
 
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        # A pool handed over: recorded now without a call; bump the revision to reset every phone of it.
+        reset = maytapi.FleetFactoryReset("pool-reset", phone_ids=["20", "21"], revision=1, fire_on_create=False)
+
+        pulumi.export("pool_reset_revision", reset.revision)
+        ```
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] fire_on_create: Fire on a phone when it joins the set (and on every phone when the resource is created). Default `true`; `false` records the revision without calling Maytapi.
@@ -99,6 +111,18 @@ class FleetFactoryReset(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
         Returns many phones to a freshly created state when `revision` changes: `GET /{phoneId}/factoryreset` for each, which clears each phone's config on Maytapi. One resource for many phones: a revision change fires once on each phone of `phoneIds`, 8 calls at a time; the state keeps a record per phone, so a phone that fails, or whose answer is lost, is the only one the next `pulumi up` acts on.
+
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        # A pool handed over: recorded now without a call; bump the revision to reset every phone of it.
+        reset = maytapi.FleetFactoryReset("pool-reset", phone_ids=["20", "21"], revision=1, fire_on_create=False)
+
+        pulumi.export("pool_reset_revision", reset.revision)
+        ```
 
         :param str resource_name: The name of the resource.
         :param FleetFactoryResetArgs args: The arguments to use to populate this resource's properties.

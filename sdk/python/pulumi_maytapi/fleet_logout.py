@@ -85,6 +85,18 @@ class FleetLogout(pulumi.CustomResource):
         """
         Logs many phones' numbers out when `revision` changes: `GET /{phoneId}/logout` for each; each phone then shows a QR code until it is scanned again. One resource for many phones: a revision change fires once on each phone of `phoneIds`, 8 calls at a time; the state keeps a record per phone, so a phone that fails, or whose answer is lost, is the only one the next `pulumi up` acts on.
 
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        # Numbers being retired: each logged out once; bump the revision to log them all out again.
+        logout = maytapi.FleetLogout("retired-numbers", phone_ids=["22", "23"], revision="2026-12-08")
+
+        pulumi.export("retired_numbers", logout.phones)
+        ```
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] fire_on_create: Fire on a phone when it joins the set (and on every phone when the resource is created). Default `true`; `false` records the revision without calling Maytapi.
@@ -99,6 +111,18 @@ class FleetLogout(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
         Logs many phones' numbers out when `revision` changes: `GET /{phoneId}/logout` for each; each phone then shows a QR code until it is scanned again. One resource for many phones: a revision change fires once on each phone of `phoneIds`, 8 calls at a time; the state keeps a record per phone, so a phone that fails, or whose answer is lost, is the only one the next `pulumi up` acts on.
+
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        # Numbers being retired: each logged out once; bump the revision to log them all out again.
+        logout = maytapi.FleetLogout("retired-numbers", phone_ids=["22", "23"], revision="2026-12-08")
+
+        pulumi.export("retired_numbers", logout.phones)
+        ```
 
         :param str resource_name: The name of the resource.
         :param FleetLogoutArgs args: The arguments to use to populate this resource's properties.

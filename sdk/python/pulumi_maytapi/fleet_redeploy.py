@@ -119,6 +119,18 @@ class FleetRedeploy(pulumi.CustomResource):
         """
         Redeploys (reboots) the containers of many phones when `revision` changes: `GET /{phoneId}/redeploy` for each. One resource for many phones: a revision change fires once on each phone of `phoneIds`, 8 calls at a time; the state keeps a record per phone, so a phone that fails, or whose answer is lost, is the only one the next `pulumi up` acts on.
 
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        # After an incident: bump the revision to redeploy every phone of the set once more.
+        redeploy = maytapi.FleetRedeploy("all-lines-redeploy", phone_ids=["18", "19"], revision="2026-12-08")
+
+        pulumi.export("all_lines_revision", redeploy.revision)
+        ```
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] fire_on_create: Fire on a phone when it joins the set (and on every phone when the resource is created). Default `true`; `false` records the revision without calling Maytapi.
@@ -135,6 +147,18 @@ class FleetRedeploy(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
         Redeploys (reboots) the containers of many phones when `revision` changes: `GET /{phoneId}/redeploy` for each. One resource for many phones: a revision change fires once on each phone of `phoneIds`, 8 calls at a time; the state keeps a record per phone, so a phone that fails, or whose answer is lost, is the only one the next `pulumi up` acts on.
+
+        ## Example Usage
+
+        ```python
+        import pulumi
+        import pulumi_maytapi as maytapi
+
+        # After an incident: bump the revision to redeploy every phone of the set once more.
+        redeploy = maytapi.FleetRedeploy("all-lines-redeploy", phone_ids=["18", "19"], revision="2026-12-08")
+
+        pulumi.export("all_lines_revision", redeploy.revision)
+        ```
 
         :param str resource_name: The name of the resource.
         :param FleetRedeployArgs args: The arguments to use to populate this resource's properties.
