@@ -19,7 +19,7 @@ import pytest
 
 from devtools.bench import most_in_flight
 from devtools.emulator import RunningEmulator
-from devtools.stack import Project
+from devtools.stack import ROOT, Project
 from maytapi_pulumi import InvalidInputError, MaytapiClient, MaytapiError, Settings, review
 from maytapi_pulumi._core import action, fleet_action
 from maytapi_pulumi._core.action import Answers, Step
@@ -376,42 +376,46 @@ def test_a_fleet_redeploy_walked_through_its_lifecycle(
     assert calls.take() == []
 
 
+def docs_block(page: str, after: str) -> str:
+    """The code block of a docs page that follows the line `after` (the page says this test reads it)."""
+    text = (ROOT / "docs" / page).read_text().split(after, 1)[1]
+    return text.split("```markdown\n", 1)[1].split("```\n", 1)[0]
+
+
 def test_a_yaml_fleet_reset_and_logout_fire_per_phone_and_the_review_counts_them_destructive(
     make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls, tmp_path: Path
 ) -> None:
-    def write(revision: int, phones: list[Any]) -> None:
-        YAML.write(project, yaml_program(*(
-            (kind.lower(), kind, {"phoneIds": phones, "revision": revision, "fireOnCreate": False}, {})
-            for kind in ("FleetFactoryReset", "FleetLogout")
-        )))  # fmt: skip
+    pool = [str(p) for p in range(12, 17)]
 
+    def write(revision: int, reset: list[Any], logout: list[Any]) -> None:
+        YAML.write(project, yaml_program(
+            ("pool-reset", "FleetFactoryReset", {"phoneIds": reset, "revision": revision, "fireOnCreate": False}, {}),
+            ("retired-numbers", "FleetLogout", {"phoneIds": logout, "revision": revision, "fireOnCreate": False}, {}),
+        ))  # fmt: skip
+
+    emu.reset(phones=pool)
     project = make_project("", family=YAML)
     # bad phones fail the preview naming each, before any call
-    write(1, ["12", "twelve", "12"])
+    write(1, pool, ["12", "twelve", "12"])
     message = failed(project, "preview")
     assert "phoneIds[1]" in message and "'twelve' is not a non-negative whole number" in message
     assert "phoneIds[2]" in message and "phone 12 is listed twice" in message
 
-    write(1, ["12", "13"])
+    write(1, pool, ["12", "13"])
     project.cli("up", "--yes")
     assert calls.take() == []
-    write(2, ["12", "13"])
+    write(2, pool, ["12", "13"])
     raw = project.cli("preview", "--json").stdout
-    text = review.render(review.summarise(json.loads(raw)), "text")
-    assert text.splitlines() == [
-        "Maytapi: 0 config changes · 4 actions will fire (4 destructive)",
-        "fleet actions",
-        "  !! FleetFactoryReset fleetfactoryreset: FactoryReset will fire on 2 phones (12, 13) (revision: 1 → 2): "
-        "DESTRUCTIVE, logs each phone out and clears its config (webhook, ack_delivery)",
-        "  !! FleetLogout fleetlogout: Logout will fire on 2 phones (12, 13) (revision: 1 → 2): "
-        "DESTRUCTIVE, logs each phone out: it must be paired again (QR code)",
-    ]
+    # the pull request's comment: one line per fleet action, destructive ones counted per phone,
+    # as docs/guides/review.md shows it
+    markdown = review.render(review.summarise(json.loads(raw)), "markdown")
+    assert markdown == docs_block("guides/review.md", "Two fleet actions bumped")
     (tmp_path / "preview.json").write_text(raw)
-    assert review.main([str(tmp_path / "preview.json"), "--format", "text", "--fail-on-destructive"]) == 1
+    assert review.main([str(tmp_path / "preview.json"), "--fail-on-destructive"]) == 1
     project.cli("up", *PREVIEWED)
-    assert sorted(calls.take()) == [
-        ("GET", "/12/factoryreset"), ("GET", "/12/logout"), ("GET", "/13/factoryreset"), ("GET", "/13/logout")
-    ]  # fmt: skip
-    assert emu.phone("12")["status"] == emu.phone("13")["status"] == "qr-code"
+    assert sorted(calls.take()) == sorted(
+        [("GET", f"/{p}/factoryreset") for p in pool] + [("GET", "/12/logout"), ("GET", "/13/logout")]
+    )
+    assert {emu.phone(p)["status"] for p in pool} == {"qr-code"}
     project.cli("destroy", "--yes")
     assert calls.take() == []
