@@ -144,7 +144,10 @@ def test_an_uncertain_action_is_not_fired_again_without_the_users_answer(
     # a typo is refused at preview, naming the variable and the answers
     monkeypatch.setenv("MAYTAPI_UNCERTAIN_ACTIONS", "yes")
     failures = [f.reason for f in RedeployProvider().check({}, news).failures]
-    assert failures == ["MAYTAPI_UNCERTAIN_ACTIONS: 'yes' is not an answer; use happened or not-happened"]
+    assert failures == [
+        "MAYTAPI_UNCERTAIN_ACTIONS: 'yes' is not an answer; use happened or not-happened, alone for every "
+        "action of the run or naming phones, e.g. MAYTAPI_UNCERTAIN_ACTIONS='happened:12,13 not-happened:14'"
+    ]
 
 
 def test_it_happened_records_the_action_without_a_call(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,8 +3,8 @@ parametrised by the Action (endpoint and name).
 
 "When to fire" is one rule, per phone (`decide`): a single action is its one-phone case, and a
 fleet action (`fleet_action`) applies it to each phone of its set. Each phone's outcome is a
-record (`RECORD`: the revision, whether and when it fired, Maytapi's message, whether its answer
-was lost), made by `act`."""
+record (`RECORD_FIELDS`: the revision, whether and when it fired, Maytapi's message, whether its
+answer was lost), made by `act`."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 # A change of either fires the action again; every other input only shapes how it fires.
 FIRING = ("phone_id", "revision")
 # What the state keeps of one phone's action.
-RECORD = ("revision", "fired", "fired_at", "message", "uncertain")
-OUTPUTS = ("phone_id", *RECORD)
+RECORD_FIELDS = ("revision", "fired", "fired_at", "message", "uncertain")
+OUTPUTS = ("phone_id", *RECORD_FIELDS)
 
 # The user's answer, for one run, about actions that may or may not have happened.
 UNCERTAIN_ENV = "MAYTAPI_UNCERTAIN_ACTIONS"
@@ -327,5 +327,5 @@ def fire(
     """Create (`olds` None) or update: what `decide` says, on the action's phone."""
     step = _step(olds, news, given or Answers())
     if step is Step.KEEP:
-        return {**news, **{key: (olds or {}).get(key) for key in RECORD}}
+        return {**news, **{key: (olds or {}).get(key) for key in RECORD_FIELDS}}
     return {**news, **act(action, client, news["phone_id"], step, news["revision"], wait_of(news))}

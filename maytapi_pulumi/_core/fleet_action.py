@@ -25,7 +25,6 @@ from .fleet import _by_id, _run, failure_message
 if TYPE_CHECKING:
     from .._client import MaytapiClient
 
-INPUTS = ("phone_ids", "revision", "fire_on_create", "wait_until_ready", "ready_timeout")
 OUTPUTS = ("phone_ids", "revision", "phones", "failed")
 
 
