@@ -13,7 +13,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, Upda
 
 from ._core import action as rules
 from ._endpoints import Action
-from ._provider import MaytapiProvider, from_sdk, resource_props
+from ._provider import MaytapiProvider, fail_once_recorded, from_sdk, resource_props
 
 
 @dataclass
@@ -136,17 +136,12 @@ class _ActionResource(Resource):
     ) -> None:
         props = resource_props(args, values, unknown, rules.OUTPUTS)
         super().__init__(self._provider_class(), resource_name, props, opts)
-        # A provider cannot both record a state and fail: the state records the doubt, and the
-        # program fails the up here, once it is recorded.
-        pulumi.Output.all(self.uncertain, self.phone_id, self.revision, self.message, self.urn).apply(
-            _fail_if_uncertain
-        )
+        fail_once_recorded([self.uncertain, self.phone_id, self.revision, self.message, self.urn], _doubt)
 
 
-def _fail_if_uncertain(values: list[Any]) -> None:
+def _doubt(values: list[Any]) -> str | None:
     uncertain, phone_id, revision, message, urn = values
-    if uncertain:
-        raise pulumi.RunError(rules.uncertain_message(phone_id, revision, message, urn))
+    return rules.uncertain_message(phone_id, revision, message, urn) if uncertain else None
 
 
 class Redeploy(_ActionResource, module="maytapi", name="Redeploy"):

@@ -12,7 +12,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 
 from ._core import fleet as rules
 from ._plugin import deployment_claims, warn
-from ._provider import MaytapiProvider, declare, from_sdk, resource_props
+from ._provider import MaytapiProvider, declare, fail_once_recorded, from_sdk, resource_props
 
 
 class FleetPhone(TypedDict, total=False):
@@ -123,14 +123,9 @@ class Fleet(Resource, module="maytapi", name="Fleet"):
         phones = declare(phones if phones is not None else getattr(args, "phones", None), name, _ids)
         props = resource_props(args, {"phones": phones}, unknown, rules.OUTPUTS)
         super().__init__(FleetProvider(), resource_name, props, opts)
-
-        # A provider cannot both record a state and fail: the state records what was applied,
-        # and the program fails the up here, once it is recorded.
-        def fail_if_not_applied(failed: Mapping[str, str] | None) -> None:
-            if failed:
-                raise pulumi.RunError(rules.apply_failure(name, failed))
-
-        self.failed.apply(fail_if_not_applied)
+        fail_once_recorded(
+            [self.failed], lambda failed: rules.apply_failure(name, failed[0]) if failed[0] else None
+        )
 
 
 def _ids(phones: object) -> list[object]:

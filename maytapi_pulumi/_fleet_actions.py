@@ -16,7 +16,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, Upda
 from ._core import action
 from ._core import fleet_action as rules
 from ._endpoints import Action
-from ._provider import MaytapiProvider, from_sdk, resource_props
+from ._provider import MaytapiProvider, fail_once_recorded, from_sdk, resource_props
 
 
 @dataclass
@@ -144,16 +144,10 @@ class _FleetActionResource(Resource):
         props = resource_props(args, values, unknown, rules.OUTPUTS)
         super().__init__(self._provider_class(), resource_name, props, opts)
         name = f"{self._provider_class.kind} {resource_name!r}"
-
-        # A provider cannot both record a state and fail: the state records each phone's outcome,
-        # and the program fails the up here, once it is recorded.
-        def fail_if_not_done(values: list[Any]) -> None:
-            phones, failed, urn = values
-            message = rules.failure(name, {"phones": phones, "failed": failed}, urn)
-            if message:
-                raise pulumi.RunError(message)
-
-        pulumi.Output.all(self.phones, self.failed, self.urn).apply(fail_if_not_done)
+        fail_once_recorded(
+            [self.phones, self.failed, self.urn],
+            lambda done: rules.failure(name, {"phones": done[0], "failed": done[1]}, done[2]),
+        )
 
 
 class FleetRedeploy(_FleetActionResource, module="maytapi", name="FleetRedeploy"):

@@ -134,6 +134,19 @@ def resource_props(
     return {**dict.fromkeys(outputs), **{k: v for k, v in merged.items() if v is not None}, **unknown}
 
 
+def fail_once_recorded(outputs: list[pulumi.Output[Any]], message: Callable[[list[Any]], str | None]) -> None:
+    """Fail the up with `message(values of outputs)`, when it says something, once the outputs are
+    known. A provider cannot both record a state and fail the step: the state records what was
+    done (a doubt, the phones that failed), and the program fails the up here, once it is saved."""
+
+    def fail(values: list[Any]) -> None:
+        said = message(values)
+        if said:
+            raise pulumi.RunError(said)
+
+    pulumi.Output.all(*outputs).apply(fail)
+
+
 # One registry per program run: each run has a new root resource (the stack), also when the
 # Automation API runs inline programs one after another in one process.
 _declarations: weakref.WeakKeyDictionary[pulumi.Resource, Declarations] = weakref.WeakKeyDictionary()
