@@ -9,7 +9,8 @@ users type them, faults and interruptions, and per scenario the figures the docs
 - occurrences of the API token in everything captured: every command's output, the stack
   exports, the emulator's call log and the answers of direct calls (target 0).
 
-Scenarios: a fleet under 30 % transient faults (seeded), lost action answers (answered as the
+Scenarios: a fleet under 30 % transient faults (seeded; its configs, and a FleetLogout of all
+its phones whose calls Maytapi refuses as often), lost action answers (answered as the
 docs say), SIGINT and SIGKILL mid-`up` (recovered as the docs say), concurrent config
 POSTs straight at the emulator, and every bad input the reference lists (refused at preview,
 no call). It stops by itself: each scenario's runs are bounded in count, and once the
@@ -55,6 +56,8 @@ FAULT_KINDS: list[dict[str, Any]] = [
     {"drop": True},
 ]
 FAULT_RATE = 0.30
+# What a client may retry of an action: the request refused (the others may have reached Maytapi).
+ACTION_FAULT_KINDS: list[dict[str, Any]] = [{"status": 503}, {"status": 429, "retry_after": 1}]
 
 
 @dataclass
@@ -73,19 +76,26 @@ class Tally:
     notes: list[str] = field(default_factory=list)
 
 
-def fleet_program(phones: list[str], revision: int | None = None) -> str:
-    """A PhoneConfig per phone, and with `revision` a Redeploy per phone after its config."""
+def fleet_program(phones: list[str], revision: int | None = None, logout: bool = False) -> str:
+    """A PhoneConfig per phone, with `revision` a Redeploy per phone after its config, and with
+    `logout` a FleetLogout of all the phones after their configs."""
     action = (
         f"    Redeploy(f'phone-{{phone}}-redeploy', phone_id=phone, revision={revision}, "
         "opts=pulumi.ResourceOptions(depends_on=[config]))\n"
         if revision is not None
         else ""
     )
+    fleet_logout = (
+        f"FleetLogout('phones-logout', phone_ids={phones!r}, revision={revision}, "
+        "opts=pulumi.ResourceOptions(depends_on=configs))\n"
+        if logout
+        else ""
+    )
     return (
-        "import pulumi\nfrom maytapi_pulumi import PhoneConfig, Redeploy\n"
-        f"for phone in {phones!r}:\n"
+        "import pulumi\nfrom maytapi_pulumi import FleetLogout, PhoneConfig, Redeploy\n"
+        f"configs = []\nfor phone in {phones!r}:\n"
         f"    config = PhoneConfig(f'phone-{{phone}}', phone_id=phone, webhook={HOOK!r}.format(phone=phone))\n"
-        + action
+        "    configs.append(config)\n" + action + fleet_logout
     )
 
 
@@ -177,48 +187,60 @@ class Soak:
         want = {phone: HOOK.format(phone=phone) for phone in phones}
         return sum(self.emu.phone(phone)["webhook"] != hook for phone, hook in want.items())
 
-    def count_end(self, tally: Tally, fleet: list[str], project: Project, recovered: bool = True) -> None:
+    def count_end(
+        self,
+        tally: Tally,
+        fleet: list[str],
+        project: Project,
+        recovered: bool = True,
+        actions: tuple[str, ...] = ("redeploy",),
+    ) -> None:
         """After the documented recovery: calls, duplicates, and phones not as declared (a
-        config off, or a redeploy never carried out); converged when nothing is left to do."""
+        config off, or one of `actions` never carried out on it); converged when nothing is
+        left to do."""
         settled = project.cli("up", "--yes", "--expect-no-changes", check=False)
         if settled.returncode != 0:
             tally.notes.append(
                 "left changes to make: " + " | ".join(settled.output.strip().splitlines()[-12:])
             )
         settled_ok = recovered and settled.returncode == 0
-        done = {c["path"].split("/")[-2] for c in self.emu.api_calls(path="/redeploy$") if c["status"] == 200}
-        diverged = self.diverged(fleet) + len(set(fleet) - done)
+        done = {action: self.carried_out(action) for action in actions}
+        diverged = self.diverged(fleet) + sum(len(set(fleet) - set(d)) for d in done.values())
         tally.api_calls += self.calls_now()
-        tally.duplicate_firings += self.redeploy_duplicates()
+        # beyond one per phone: each phone's revision is 1
+        tally.duplicate_firings += sum(n - 1 for d in done.values() for n in d.values() if n > 1)
         tally.diverged_phones += diverged
         tally.converged_in_one_up += int(settled_ok and diverged == 0)
 
-    def redeploy_duplicates(self) -> int:
-        """Redeploys Maytapi carried out beyond one per phone (each phone's revision is 1)."""
-        done = Counter(
-            c["path"].split("/")[-2] for c in self.emu.api_calls(path="/redeploy$") if c["status"] == 200
+    def carried_out(self, action: str) -> Counter[str]:
+        """How many times Maytapi carried out `action` (its endpoint) on each phone: answered 200,
+        late ones included (a call whose client gave up is carried out all the same)."""
+        calls = self.emu.api_calls(path=f"/{action}$")
+        return Counter(
+            c["path"].split("/")[-2] for c in calls if c["status"] == 200 and c["fault"] != "success_false"
         )
-        return sum(n - 1 for n in done.values() if n > 1)
 
     # -- scenarios ---------------------------------------------------------------------------
 
     def fleet_under_faults(self, tally: Tally, phones: int, runs: int) -> None:
-        """`phones` PhoneConfigs and Redeploys; about 30 % of config calls fail transiently."""
+        """`phones` PhoneConfigs and Redeploys and a FleetLogout of them all; about 30 % of config
+        calls fail transiently, and 30 % of the logouts are refused (503, 429)."""
         fleet = [str(1000 + n) for n in range(phones)]
-        rate = 1 - (1 - FAULT_RATE) ** (1 / len(FAULT_KINDS))
         for run in self.runs(tally, runs):
             with self.guard(tally, run):
                 self.emu.reset(phones=fleet)
-                for kind, fault in enumerate(FAULT_KINDS):
-                    self.emu.fault(path="/config$", rate=rate, seed=run * 100 + kind, **fault)
-                project = self.project(fleet_program(fleet, revision=1))
+                for path, kinds in (("/config$", FAULT_KINDS), ("/logout$", ACTION_FAULT_KINDS)):
+                    rate = 1 - (1 - FAULT_RATE) ** (1 / len(kinds))
+                    for kind, fault in enumerate(kinds):
+                        self.emu.fault(path=path, rate=rate, seed=run * 100 + kind, **fault)
+                project = self.project(fleet_program(fleet, revision=1, logout=True))
                 first = project.cli("up", "--yes", check=False)
                 one_up = first.returncode == 0 and self.diverged(fleet) == 0
                 if not one_up:
                     tally.notes.append(f"run {run}: the first up failed; a second up without faults followed")
                     self.emu.clear_faults()
                     project.cli("up", "--yes", check=False)
-                self.count_end(tally, fleet, project, recovered=one_up)
+                self.count_end(tally, fleet, project, recovered=one_up, actions=("redeploy", "logout"))
                 self.capture(project)
 
     def lost_action_answers(self, tally: Tally, runs: int) -> None:

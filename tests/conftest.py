@@ -100,6 +100,7 @@ LONGEST_FIRST = (
     "test_components.py",
     "test_workflow.py",
     "test_fleet.py",
+    "test_fleet_actions.py",
     "test_interpreters.py",
     "test_interruptions.py",
     "test_functions.py",
