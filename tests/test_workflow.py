@@ -412,12 +412,12 @@ def test_two_ups_at_once_one_refused_by_the_lock_and_a_runner_killed_mid_up_on_a
     # runner a takes over with the documented steps; the user finds the redeploy happened
     project = Project.open(homes["a"], tmp_path / "cli-a-state", stack_name="production",
                            env={**env["a"], "PULUMI_HOME": str(tmp_path / "cli-a" / "home" / ".pulumi")})  # fmt: skip
-    recovery = recover_after_kill(project, lambda urn: len(emu.api_calls(path="/12/redeploy$")) == 2)
+    recovery = recover_after_kill(project, lambda _urn, _phone: len(emu.api_calls(path="/12/redeploy$")) == 2)
     assert "the stack is currently locked by 1 lock(s)" in recovery.locked.output
     redeploy = (
         "urn:pulumi:production::maytapi-team::pulumi-python:dynamic/maytapi:Redeploy::support-line-redeploy"
     )
-    assert recovery.in_flight == recovery.in_doubt == recovery.recorded == [redeploy]
+    assert recovery.in_flight == recovery.in_doubt == [redeploy] and recovery.recorded == {redeploy: ["12"]}
     # the redeploy in flight fired once and was recorded, not sent again; the refresh read the
     # phone (in its preview, then for real); the lock and the pending operation are gone
     assert calls.take() == [("GET", "/12/redeploy"), ("GET", "/12/config"), ("GET", "/12/config")]
