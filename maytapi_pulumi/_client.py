@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import heapq
+import itertools
 import json as jsonlib
 import logging
 import random
@@ -340,19 +342,19 @@ class _Watchdog:
         # is sent before that ends), "headers", then "body" once the attempt has the headers.
         self.stage = "headers"
         self._cut_in: str | None = None  # the stage the deadline cut
-        self._done = threading.Event()
+        self._done = False
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
 
     def __enter__(self) -> _Watchdog:
         _attempt.watchdog = self
-        threading.Thread(target=self._watch, name="maytapi-deadline", daemon=True).start()
+        _deadlines.add(self, self.deadline)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         _attempt.watchdog = None
         with self._lock:
-            self._done.set()
+            self._done = True
             for sock in self._sockets:
                 sock.close()
 
@@ -381,21 +383,56 @@ class _Watchdog:
         arriving = "the headers were" if stage == "headers" else "the body was"
         return _Unanswered(f"no complete answer within {seconds} ({arriving} still arriving)", sent=True)
 
-    def _watch(self) -> None:
-        if self._done.wait(max(self.deadline - time.monotonic(), 0.0)):
-            return
-        # Again and again until the attempt is over: a connection still opening has no socket yet.
+    def cut(self) -> bool:
+        """Shut the attempt's sockets down; False once the attempt is over."""
+        with self._lock:
+            if self._done:
+                return False
+            self._cut_in = self._cut_in or self.stage
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            return True
+
+
+class _Deadlines:
+    """One thread for the deadlines of every attempt of the process: a thread started per
+    attempt cost more CPU than the call itself, and a Fleet makes thousands, 8 at a time."""
+
+    RECUT = 0.05  # a cut attempt is cut again until it is over: a connection still opening has no socket yet
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, _Watchdog]] = []  # a heap; attempts over are dropped when due
+        self._changed = threading.Condition()
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, watchdog: _Watchdog, when: float) -> None:
+        with self._changed:
+            heapq.heappush(self._due, (when, next(self._order), watchdog))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="maytapi-deadlines", daemon=True)
+                self._thread.start()
+            if self._due[0][2] is watchdog:
+                self._changed.notify()
+
+    def _run(self) -> None:
         while True:
-            with self._lock:
-                if self._done.is_set():
-                    return
-                self._cut_in = self._cut_in or self.stage
-                for sock in self._sockets:
-                    with contextlib.suppress(OSError):
-                        sock.shutdown(socket.SHUT_RDWR)
-            self._done.wait(0.05)
+            watchdog = self._next()
+            if watchdog.cut():
+                self.add(watchdog, time.monotonic() + self.RECUT)
+
+    def _next(self) -> _Watchdog:
+        """The attempt whose deadline comes first, once it has come."""
+        with self._changed:
+            while True:
+                wait = self._due[0][0] - time.monotonic() if self._due else None
+                if wait is not None and wait <= 0:
+                    return heapq.heappop(self._due)[2]
+                self._changed.wait(wait)
 
 
+_deadlines = _Deadlines()
 _attempt = threading.local()  # the watchdog of the attempt this thread is making
 
 

@@ -62,6 +62,7 @@ class Claims:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        directory.mkdir(mode=0o700, exist_ok=True)
 
     @classmethod
     def of_engine(cls, engine_pid: int, engine_address: str, root: Path | None = None) -> Claims:
@@ -75,37 +76,52 @@ class Claims:
         for registry in root.iterdir():
             if registry.name != name and _stale(registry.name):
                 shutil.rmtree(registry, ignore_errors=True)
-        directory = root / name
-        directory.mkdir(mode=0o700, exist_ok=True)
-        return cls(directory)
+        return cls(root / name)
 
-    def _path(self, product_id: str, phone_id: str) -> Path:
-        return self.directory / f"{product_id}-{phone_id}"
+    def _path(self, product_id: str, phone_id: str) -> str:
+        # One file per phone, its lock and its claim (a byte written into it), named with plain
+        # strings: a Fleet claims thousands of phones, and creating a file and building pathlib
+        # objects cost more than the lock itself.
+        return os.path.join(self.directory, f"{product_id}-{phone_id}")
 
     def claim(self, product_id: str, phone_id: str) -> None:
-        self.directory.mkdir(mode=0o700, exist_ok=True)
-        self._path(product_id, phone_id).touch()
+        with self.holding(product_id, phone_id) as lock:
+            _mark(lock)
 
     def claimed(self, product_id: str, phone_id: str) -> bool:
-        return self._path(product_id, phone_id).exists()
+        try:
+            return os.stat(self._path(product_id, phone_id)).st_size > 0
+        except FileNotFoundError:
+            return False
 
     @contextlib.contextmanager
     def writing(self, product_id: str, phone_id: str) -> Iterator[None]:
         """Around a write (or an adoption) of the phone: its lock, then its claim once done."""
-        with self.holding(product_id, phone_id):
+        with self.holding(product_id, phone_id) as lock:
             yield
-            self.claim(product_id, phone_id)
+            _mark(lock)
 
     @contextlib.contextmanager
-    def holding(self, product_id: str, phone_id: str) -> Iterator[None]:
-        """The phone's lock, across the deployment's plugin processes and their threads."""
-        self.directory.mkdir(mode=0o700, exist_ok=True)
-        with open(f"{self._path(product_id, phone_id)}.lock", "w") as lock:
-            _lock(lock.fileno(), True)
+    def holding(self, product_id: str, phone_id: str) -> Iterator[int]:
+        """The phone's lock, across the deployment's plugin processes and their threads: the
+        phone's file, open (its descriptor) and locked."""
+        lock = os.open(self._path(product_id, phone_id), os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            _lock(lock, True)
             try:
-                yield
+                yield lock
             finally:
-                _lock(lock.fileno(), False)
+                _lock(lock, False)
+        finally:
+            os.close(lock)
+
+
+def _mark(lock: int) -> None:
+    """Claim the phone whose file `lock` holds: a byte after the one msvcrt locks (a range from the
+    file's position), the position put back for the unlock."""
+    os.lseek(lock, 1, os.SEEK_SET)
+    os.write(lock, b"c")
+    os.lseek(lock, 0, os.SEEK_SET)
 
 
 def _name(pid: int, engine_address: str) -> str:
