@@ -10,13 +10,15 @@ order, the scenarios below on four fleets side by side, interleaved scenario by 
   program runs in Go); targets <= 0.8x the floor at N=500 for create, update, noop_up, destroy;
 - floor: N devtools.noop.Noop of the same shape: the engine's own cost;
 - direct: a plain requests.Session loop making the minimal API calls, no engine;
-- fleet-dyn, fleet-py, fleet-yaml: one Fleet resource holding the N phones and, from
-  add_actions on, one FleetRedeploy over them (dynamic; native from Python and from YAML), run
-  beside the natives (`--others` picks which of those run); targets <= 0.1x the floor at N=500
-  for create, noop_up, refresh, update, update_some, destroy, exactly 8 calls in flight in
-  create_latency, and for fire (the fleet-wide fire) <= 1.25x its limit: one command's fixed
-  cost (the same stack's no-op up) plus the API calls made 8 at a time (the direct calls, 8 in
-  flight).
+- fleet-dyn, fleet-py, fleet-yaml: one Fleet resource holding the N phones (dynamic; native from
+  Python and from YAML; `--fleets` picks which run), each against its own limit (`Limit`): the
+  same command on a Fleet of one phone (the fixed cost, against an emulator of its own holding that
+  phone) plus the scenario's API calls made directly, 8 at a time (the API time). Reported: the
+  Fleet's time, fixed cost, API time and the overhead above their sum; target <= 1.25x the limit.
+  A Fleet has no actions: no add_actions, no fire. Its latency pass runs create, refresh, update,
+  destroy and (native) `pulumi import` against an emulator adding --latency-ms to every call;
+  each must keep 8 calls in flight. The per-resource fleets run up to --per-resource-max phones
+  (N engine steps cost O(N^2) checkpoint writes); the Fleets at every size.
 
 Scenarios: create, noop_up, noop_preview, refresh, update (every webhook), update_some (the
 webhooks of 3 phones), add_actions (setup of
@@ -34,10 +36,11 @@ Reported per row: wall time of the `pulumi` command (`pulumi up --yes --skip-pre
 `refresh` and `destroy` alike, `preview --json`: the engine work the Automation API's calls run,
 without the three reads of outputs and history each of those adds after it); API calls by
 method and path pattern (from the emulator's call log, counted between scenarios); peak RSS
-(VmHWM) of the dynamic provider process (`python -u -m pulumi.dynamic`, a descendant of this
-process), sampled every 50 ms. Per N, after create (and, for Redeploy, after add_actions): the
-size of each resource entry of `pulumi stack export` (compact JSON; also without the engine's
-sourcePosition and stackTrace) and of its `__provider` input.
+(VmHWM) of the provider plugin (the dynamic-provider host, or the native plugin
+pulumi-resource-maytapi: a descendant of this process), sampled every 50 ms. Per N, after create
+(and, for Redeploy, after add_actions): the size of each resource entry of `pulumi stack export`
+(compact JSON; also without the engine's sourcePosition and stackTrace) and of its `__provider`
+input; for each Fleet, its entry's and the whole state's bytes per phone.
 
 A failed engine run is a row marked FAILED with its error, not an exception: the other rows
 still run. Targets are printed pass/FAIL; the exit status does not depend on them.
@@ -63,6 +66,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from devtools.emulator import RunningEmulator
 from devtools.stack import ROOT, Project
@@ -72,18 +76,22 @@ SCENARIOS = (
     "create", "noop_up", "noop_preview", "refresh", "update", "update_some", "add_actions", "fire", "destroy"
 )  # fmt: skip
 SOME = 3  # the phones update_some changes
+ACTIONS = ("add_actions", "fire")  # scenarios of the per-resource fleets only (a Fleet has no actions)
 LATENCY_SCENARIO = "create_latency"
 UNTIMED = ("add_actions",)  # setup steps: reported, but no time target
 DEFAULT_OUT = ROOT / ".work" / "bench" / "results.json"
 
 TIME_TARGET_N, TIME_RATIO_MAX, LATENCY_RATIO_MAX = 500, 1.10, 1.2
 NATIVE_RATIO_MAX, NATIVE_TIMED, NATIVE_IN_FLIGHT_MIN = 0.8, ("create", "update", "noop_up", "destroy"), 4
-# A Fleet of N phones against the per-resource floor of N: one step instead of N.
-FLEET_RATIO_MAX = 0.1
-FLEET_TIMED = ("create", "update", "update_some", "noop_up", "refresh", "destroy")
-FLEET_IN_FLIGHT = 8  # the core's pool (maytapi_pulumi._core.fleet.WORKERS)
-# The fleet-wide fire against one command's fixed cost plus its API calls at 8 in flight.
-FLEET_FIRE_RATIO_MAX = 1.25
+# One resource of N phones against its own limit (Limit): one command's fixed cost + the API time.
+LIMIT_RATIO_MAX = 1.25
+IN_FLIGHT = 8  # the core's pool (maytapi_pulumi._core.fleet.WORKERS); the limit's direct loop keeps as many
+FLEETS = ("fleet-dyn", "fleet-py", "fleet-yaml")
+FLEET_SCENARIOS = ("create", "noop_up", "noop_preview", "refresh", "update", "update_some", "destroy")
+# Every Fleet operation that calls the API, under latency: each must keep IN_FLIGHT calls open.
+FLEET_LATENCY_SCENARIOS = ("create", "refresh", "update", "destroy", "import")
+IMPORTABLE = ("fleet-py", "fleet-yaml")  # `pulumi import` serves native resources only
+PER_RESOURCE_MAX_N = 500  # above it only the Fleets run: N per-resource steps cost O(N^2) checkpoints
 PROVIDER_BYTES_MAX, ENTRY_BYTES_MAX, RSS_MB_MAX = 512, 2048, 150.0
 
 
@@ -149,18 +157,15 @@ for i, pid in enumerate(map(str, range(FIRST, FIRST + N))):
 """
 
 
-# One Fleet resource holding the N phones and, once added, one FleetRedeploy over them: the
-# dynamic ones, the native ones from Python (generated SDK) and from YAML.
+# One Fleet resource holding the N phones: the dynamic one, the native one from Python (generated
+# SDK) and from YAML. They have no actions: add_actions and fire do not apply to them.
 FLEET_DYNAMIC_PROGRAM = """
-from maytapi_pulumi import Fleet, FleetRedeploy
+from maytapi_pulumi import Fleet
 N, FIRST, VERSION, REVISION, SOME, BASE = {n}, {first}, {version}, {revision!r}, {some}, {base}
 Fleet("fleet", phones={{
     pid: {{"webhook": f"https://hooks.example.com/v{{VERSION if i < SOME else BASE}}/{{pid}}", "ack_delivery": True}}
     for i, pid in enumerate(map(str, range(FIRST, FIRST + N)))
 }})
-if REVISION is not None:
-    FleetRedeploy("redeploy", phone_ids=list(map(str, range(FIRST, FIRST + N))), revision=REVISION,
-                  fire_on_create=False)
 """
 
 FLEET_NATIVE_PROGRAM = FLEET_DYNAMIC_PROGRAM.replace(
@@ -168,24 +173,18 @@ FLEET_NATIVE_PROGRAM = FLEET_DYNAMIC_PROGRAM.replace(
 )
 
 
-def fleet_yaml_program(n: int, versions: Sequence[int], revision: int | None) -> str:
+def fleet_yaml_program(n: int, versions: Sequence[int]) -> str:
     phones_ = {
         pid: {"webhook": hook(pid, v), "ackDelivery": True}
         for pid, v in zip(phones(n), versions, strict=True)
     }
-    program = f"name: maytapi-bench\nruntime: yaml\nresources:\n  fleet:\n    type: maytapi:index:Fleet\n    properties:\n      phones: {json.dumps(phones_)}\n"
-    if revision is not None:
-        redeploy = {"phoneIds": phones(n), "revision": revision, "fireOnCreate": False}
-        program += (
-            f"  redeploy:\n    type: maytapi:index:FleetRedeploy\n    properties: {json.dumps(redeploy)}\n"
-        )
-    return program
+    return f"name: maytapi-bench\nruntime: yaml\nresources:\n  fleet:\n    type: maytapi:index:Fleet\n    properties:\n      phones: {json.dumps(phones_)}\n"
 
 
 @dataclass
 class Fleet:
-    """One stack of N resources (PhoneConfig or Noop) and, once added, N actions; or (`grouped`)
-    one Fleet resource of N phones and, once added, one FleetRedeploy over them."""
+    """One stack of N resources (PhoneConfig or Noop) and, once added, N actions; or one Fleet
+    resource of N phones (`actions` False)."""
 
     template: str  # a Python program's, or "yaml" for yaml_program, "fleet-yaml" for fleet_yaml_program
     n: int
@@ -194,7 +193,8 @@ class Fleet:
     revision: int | None = None
     some: int | None = None  # how many phones (the first) are at `version`; the others at `base`
     base: int = 1
-    grouped: bool = False
+    actions: bool = True
+    product_id: str = ""
 
     def versions(self) -> list[int]:
         some = self.n if self.some is None else self.some
@@ -204,7 +204,7 @@ class Fleet:
         if self.template == "yaml":
             return yaml_program(self.n, self.versions(), self.revision)
         if self.template == "fleet-yaml":
-            return fleet_yaml_program(self.n, self.versions(), self.revision)
+            return fleet_yaml_program(self.n, self.versions())
         return self.template.format(
             n=self.n,
             first=FIRST_PHONE,
@@ -221,6 +221,7 @@ class Fleet:
             self.stack.write_program(self.source())
 
     def open(self, directory: Path, emu: RunningEmulator) -> None:
+        self.product_id = emu.product_id
         self.project = Project.create(
             directory / "project",
             directory / "state",
@@ -256,11 +257,15 @@ class EngineFailed(Exception):
     """A `pulumi` command of a step exited non-zero; its message is what the command printed."""
 
 
-def engine(fleet: Fleet, command: str) -> Step:
-    """`pulumi <command>` on the fleet's stack, as the Automation API runs it (an update without
-    its preview), printing JSON: a preview's one document, an update's event stream ending in
-    its summary event."""
-    args = (command, "--json") if command == "preview" else (command, "--yes", "--skip-preview", "--json")
+def engine(fleet: Fleet, command: str, *extra: str) -> Step:
+    """`pulumi <command> <extra>` on the fleet's stack, as the Automation API runs it (an update
+    without its preview), printing JSON: a preview's one document, an update's event stream
+    ending in its summary event."""
+    args = (
+        (command, "--json")
+        if command == "preview"
+        else (command, *extra, "--yes", "--skip-preview", "--json")
+    )
 
     def run() -> dict[str, int]:
         done = fleet.stack.cli(*args, check=False, timeout=3600, record=False)
@@ -320,6 +325,13 @@ def destroy(fleet: Fleet) -> Step:
     return engine(fleet, "destroy")
 
 
+def import_(fleet: Fleet) -> Step:
+    """`pulumi import` of the fleet's product (every phone it has) as one more Fleet resource."""
+    return engine(
+        fleet, "import", "maytapi:index:Fleet", "imported", fleet.product_id, "--generate-code=false"
+    )
+
+
 STEPS: dict[str, Callable[[Fleet], Step]] = {
     "create": create,
     "noop_up": noop_up,
@@ -330,6 +342,7 @@ STEPS: dict[str, Callable[[Fleet], Step]] = {
     "add_actions": add_actions,
     "fire": fire,
     "destroy": destroy,
+    "import": import_,
     LATENCY_SCENARIO: create,
 }
 
@@ -366,27 +379,33 @@ def direct_calls(scenario: str, phones: Sequence[str]) -> list[ApiCall]:
             return [ApiCall("GET", f"/{p}/redeploy") for p in phones]
         case "destroy":
             return [ApiCall("POST", f"/{p}/config", {"webhook": "", "ack_delivery": False}) for p in phones]
+        case "import":
+            return [ApiCall("GET", "/listPhones"), *(ApiCall("GET", f"/{p}/config") for p in phones)]
         case _:  # noop_up, noop_preview, add_actions
             return []
 
 
 def run_direct(emu: RunningEmulator, calls: Sequence[ApiCall], in_flight: int = 1) -> float:
-    """Seconds to make `calls` with a plain requests session, `in_flight` at a time."""
-    local = threading.local()
+    """The calls made with a plain requests.Session, `in_flight` at a time: the API's own time."""
+    with requests.Session() as session:
+        session.headers["x-maytapi-key"] = emu.token
+        session.mount("http://", HTTPAdapter(pool_maxsize=in_flight))
 
-    def make(call: ApiCall) -> None:
-        if not hasattr(local, "session"):
-            local.session = requests.Session()
-            local.session.headers["x-maytapi-key"] = emu.token
-        response = local.session.request(call.method, emu.api_url + call.path, json=call.body, timeout=30)
-        response.raise_for_status()
-        if response.json().get("success") is False:
-            raise RuntimeError(f"{call.method} {call.path}: {response.text}")
+        def call(call: ApiCall) -> None:
+            response = session.request(call.method, emu.api_url + call.path, json=call.body, timeout=30)
+            response.raise_for_status()
+            answer = response.json()
+            if isinstance(answer, dict) and answer.get("success") is False:
+                raise RuntimeError(f"{call.method} {call.path}: {response.text}")
 
-    with ThreadPoolExecutor(max_workers=in_flight) as pool:
-        start = time.perf_counter()
-        list(pool.map(make, calls))
-        return time.perf_counter() - start
+        with ThreadPoolExecutor(max_workers=in_flight) as pool:
+            start = time.perf_counter()
+            list(pool.map(call, calls))
+            return time.perf_counter() - start
+
+
+def minimum_calls(plan: Sequence[ApiCall]) -> dict[str, int]:
+    return dict(Counter(pattern(c.method, "/api/p" + c.path) for c in plan))
 
 
 def pattern(method: str, path: str) -> str:
@@ -425,7 +444,7 @@ def most_in_flight(calls: Sequence[Mapping[str, Any]]) -> int:
     return most
 
 
-# -- peak RSS of the dynamic-provider process ------------------------------------------------
+# -- peak RSS of the provider plugin ----------------------------------------------------------
 
 
 def _descends_from_us(pid: int) -> bool:
@@ -441,14 +460,20 @@ def _descends_from_us(pid: int) -> bool:
     return False
 
 
+def _is_plugin(argv: list[bytes]) -> bool:
+    """The dynamic-provider host (`python -m pulumi.dynamic`, or the launcher's runpy of it) or
+    the native plugin (pulumi-resource-maytapi's console script)."""
+    return any(b"pulumi.dynamic" in arg or arg.endswith(b"pulumi-resource-maytapi") for arg in argv[1:])
+
+
 def _provider_hwm_kb() -> dict[int, int]:
-    """VmHWM (kB) of every `python -m pulumi.dynamic` process started below this one."""
+    """VmHWM (kB) of every provider plugin process started below this one."""
     peaks: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            if b"pulumi.dynamic" not in Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0"):
+            if not _is_plugin(Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")):
                 continue
             status = Path(f"/proc/{entry}/status").read_text()
         except OSError:
@@ -500,7 +525,6 @@ class NativeRun:
     in_flight: int  # the most API calls the emulator had open at once during the run
     error: str | None
     floor_error: str | None
-    reference: str = "floor"  # what reference_s is: the floor, or a limit of the run's own
 
     @property
     def calls_ok(self) -> bool:
@@ -522,7 +546,6 @@ class Row:
     real_s: float
     floor_s: float
     direct_s: float
-    direct_8_s: float | None  # the same calls 8 at a time (fire only: the fleet-wide fire's limit)
     reference_s: float  # what real_s is compared to: the floor (+ N*latency/4 for create_latency)
     ratio: float
     ratio_max: float | None  # the time target, where one applies
@@ -534,7 +557,7 @@ class Row:
     floor_rss_mb: float | None
     real_error: str | None
     floor_error: str | None
-    natives: list[NativeRun]  # the native fleets' runs: Python (generated SDK), YAML
+    natives: list[NativeRun]  # the native per-resource fleets' runs: Python (generated SDK), YAML
 
     @property
     def calls_ok(self) -> bool:
@@ -576,6 +599,131 @@ class Results:
     latency_n: int
     rows: list[Row] = field(default_factory=list)
     sizes: list[Sizes] = field(default_factory=list)
+    fleet_rows: list[LimitRow] = field(default_factory=list)
+    fleet_sizes: list[FleetSize] = field(default_factory=list)
+
+
+# -- one resource of N phones against its limit ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The least a resource holding N phones can take for a scenario: one `pulumi` command's
+    fixed cost (the same command on such a resource of one phone) plus the API time (the
+    scenario's calls made directly, as many at once as the resource makes: IN_FLIGHT)."""
+
+    fixed_s: float
+    api_s: float
+
+    @property
+    def seconds(self) -> float:
+        return self.fixed_s + self.api_s
+
+
+@dataclass
+class LimitRow:
+    """One resource of N phones (a Fleet: `resource` names its program) running a scenario,
+    against its Limit; the per-resource floor of the same scenario and N, where it ran, beside it."""
+
+    scenario: str
+    n: int
+    resource: str
+    seconds: float
+    fixed_s: float
+    api_s: float
+    limit_s: float
+    overhead_s: float  # above the limit
+    ratio: float  # seconds / limit_s
+    ratio_max: float
+    calls: dict[str, int]
+    minimum_calls: dict[str, int]
+    fixed_calls: dict[str, int]  # those of the one-phone run
+    fixed_minimum_calls: dict[str, int]
+    in_flight: int  # the most API calls the emulator had open at once during the run
+    latency_ms: float
+    changes: dict[str, int]
+    plugin_rss_mb: float | None
+    floor_s: float | None
+    error: str | None
+    fixed_error: str | None
+
+    @property
+    def calls_ok(self) -> bool:
+        return (
+            self.calls == self.minimum_calls
+            and self.fixed_calls == self.fixed_minimum_calls
+            and not (self.error or self.fixed_error)
+        )
+
+    @property
+    def time_ok(self) -> bool:
+        return self.ratio <= self.ratio_max and not (self.error or self.fixed_error)
+
+    @property
+    def in_flight_ok(self) -> bool | None:
+        """Under latency, a run with IN_FLIGHT calls or more to make keeps IN_FLIGHT open at once."""
+        if not self.latency_ms or sum(self.minimum_calls.values()) < IN_FLIGHT:
+            return None
+        return self.in_flight == IN_FLIGHT
+
+
+def limit_row(
+    scenario: str,
+    resource: str,
+    n: int,
+    run: Run,
+    calls: Sequence[Mapping[str, Any]],
+    minimum: dict[str, int],
+    limit: Limit,
+    one: Run,
+    one_calls: dict[str, int],
+    one_minimum: dict[str, int],
+    latency_ms: float = 0.0,
+    floor_s: float | None = None,
+) -> LimitRow:
+    """A run of `resource` (N phones, its API calls `calls`) against `limit`, whose fixed cost is
+    the run `one` (one phone, its calls `one_calls`)."""
+    return LimitRow(
+        scenario=scenario,
+        n=n,
+        resource=resource,
+        seconds=round(run.seconds, 3),
+        fixed_s=round(limit.fixed_s, 3),
+        api_s=round(limit.api_s, 3),
+        limit_s=round(limit.seconds, 3),
+        overhead_s=round(run.seconds - limit.seconds, 3),
+        ratio=round(run.seconds / limit.seconds, 3),
+        ratio_max=LIMIT_RATIO_MAX,
+        calls=dict(Counter(pattern(c["method"], c["path"]) for c in calls)),
+        minimum_calls=minimum,
+        fixed_calls=one_calls,
+        fixed_minimum_calls=one_minimum,
+        in_flight=most_in_flight(calls),
+        latency_ms=latency_ms,
+        changes=run.changes,
+        plugin_rss_mb=run.rss_mb,
+        floor_s=floor_s,
+        error=run.error,
+        fixed_error=one.error,
+    )
+
+
+@dataclass
+class FleetSize:
+    """A Fleet's state after create: its resource entry (compact JSON) and the stack's
+    checkpoint file (what the engine rewrites after each step), in bytes."""
+
+    fleet: str
+    n: int
+    entry_bytes: int
+    state_bytes: int
+
+
+def measure_fleet_size(name: str, fleet: Fleet) -> FleetSize:
+    [entry] = fleet.stack.resources(":Fleet")
+    backend = Path(fleet.stack.stack.workspace.env_vars["PULUMI_BACKEND_URL"].removeprefix("file://"))
+    [checkpoint] = backend.glob(".pulumi/stacks/*/dev.json")
+    return FleetSize(name, fleet.n, compact_size(entry), checkpoint.stat().st_size)
 
 
 TRACE_KEYS = ("sourcePosition", "stackTrace")
@@ -642,10 +790,7 @@ def run_scenario(
     emu: RunningEmulator,
     log: CallLog,
     latency_ms: float = 0.0,
-    fixed: Mapping[str, float] | None = None,
 ) -> Row:
-    """One scenario on every fleet. `fixed`: each grouped fleet's fixed cost of one command (its
-    no-op up), which with the API calls at 8 in flight makes the limit of its fleet-wide fire."""
     floor_run = timed(STEPS[scenario](floor))
     log.take()
     real_run = timed(STEPS[scenario](real))
@@ -656,9 +801,8 @@ def run_scenario(
         native_runs[name] = (run, log.take_calls())
     plan = direct_calls(scenario, phones(real.n))
     direct_s = run_direct(emu, plan)
-    direct_8_s = run_direct(emu, plan, in_flight=FLEET_IN_FLIGHT) if scenario == "fire" else None
     log.take()
-    minimum = dict(Counter(pattern(c.method, "/api/p" + c.path) for c in plan))
+    minimum = minimum_calls(plan)
     reference = floor_run.seconds + real.n * latency_ms / 1000 / 4
     if scenario == LATENCY_SCENARIO:
         ratio_max: float | None = LATENCY_RATIO_MAX
@@ -672,7 +816,6 @@ def run_scenario(
         real_s=round(real_run.seconds, 3),
         floor_s=round(floor_run.seconds, 3),
         direct_s=round(direct_s, 3),
-        direct_8_s=None if direct_8_s is None else round(direct_8_s, 3),
         reference_s=round(reference, 3),
         ratio=round(real_run.seconds / reference, 3),
         ratio_max=ratio_max,
@@ -692,31 +835,14 @@ def run_scenario(
                 floor_run,
                 real.n,
                 latency_ms,
-                fleet_max(scenario, real.n) if natives[name].grouped else native_max,
+                native_max,
                 minimum,
             )
             for name, (run, calls) in native_runs.items()
         ],
     )
-    if direct_8_s is not None:
-        for native in row.natives:
-            if natives[native.fleet].grouped and native.fleet in (fixed or {}):
-                fire_limit(native, (fixed or {})[native.fleet] + direct_8_s, real.n)
     print(format_row(row), file=sys.stderr, flush=True)
     return row
-
-
-def fleet_max(scenario: str, n: int) -> float | None:
-    """A Fleet's time target: a tenth of the per-resource floor, at N=500."""
-    return FLEET_RATIO_MAX if n == TIME_TARGET_N and scenario in FLEET_TIMED else None
-
-
-def fire_limit(native: NativeRun, limit: float, n: int) -> None:
-    """The fleet-wide fire against its own limit (target at N=500) instead of the floor: one
-    command's fixed cost plus the API calls at 8 in flight."""
-    native.reference, native.reference_s = "fixed+API/8", round(limit, 3)
-    native.ratio = round(native.seconds / limit, 3)
-    native.ratio_max = FLEET_FIRE_RATIO_MAX if n == TIME_TARGET_N else None
 
 
 def native_run(
@@ -746,22 +872,16 @@ def native_run(
     )
 
 
-OTHERS = ("native-py", "native-yaml", "fleet-dyn", "fleet-py", "fleet-yaml")
+OTHERS = ("native-py", "native-yaml")
 
 
-def fleets(
+def per_resource_fleets(
     directory: Path, emu: RunningEmulator, n: int, others: Sequence[str] = OTHERS
 ) -> tuple[Fleet, Fleet, dict[str, Fleet]]:
     """The dynamic PhoneConfig fleet, the floor, and the `others` run beside them: the native
-    PhoneConfig fleets, and the Fleet resources (dynamic, native from Python and from YAML)."""
+    PhoneConfig fleets, from Python and from YAML."""
     real, floor = Fleet(REAL_PROGRAM, n), Fleet(FLOOR_PROGRAM, n)
-    every = {
-        "native-py": Fleet(NATIVE_PROGRAM, n),
-        "native-yaml": Fleet("yaml", n),
-        "fleet-dyn": Fleet(FLEET_DYNAMIC_PROGRAM, n, grouped=True),
-        "fleet-py": Fleet(FLEET_NATIVE_PROGRAM, n, grouped=True),
-        "fleet-yaml": Fleet("fleet-yaml", n, grouped=True),
-    }
+    every = {"native-py": Fleet(NATIVE_PROGRAM, n), "native-yaml": Fleet("yaml", n)}
     natives = {name: fleet for name, fleet in every.items() if name in others}
     real.open(directory / "real", emu)
     floor.open(directory / "floor", emu)
@@ -770,31 +890,117 @@ def fleets(
     return real, floor, natives
 
 
-def bench_size(n: int, scenarios: Sequence[str], results: Results, others: Sequence[str] = OTHERS) -> None:
-    """The scenarios at one size, in a fresh emulator and a fresh state directory."""
+FLEET_TEMPLATES = {
+    "fleet-dyn": FLEET_DYNAMIC_PROGRAM,
+    "fleet-py": FLEET_NATIVE_PROGRAM,
+    "fleet-yaml": "fleet-yaml",
+}
+
+
+@dataclass
+class Fleets:
+    """The Fleet resources of one size, each beside the same program's Fleet of one phone (its
+    fixed cost), which runs against an emulator of its own holding that one phone (`solo`)."""
+
+    big: dict[str, Fleet]
+    one: dict[str, Fleet]
+    solo_log: CallLog
+
+
+@contextmanager
+def open_fleets(
+    directory: Path, emu: RunningEmulator, n: int, names: Sequence[str], latency_ms: float = 0.0
+) -> Iterator[Fleets]:
+    with RunningEmulator(phones=phones(1), latency_ms=latency_ms) as solo:
+        big = {name: Fleet(FLEET_TEMPLATES[name], n, actions=False) for name in names}
+        one = {name: Fleet(FLEET_TEMPLATES[name], 1, actions=False) for name in names}
+        for name in names:
+            big[name].open(directory / name, emu)
+            one[name].open(directory / f"{name}-one", solo)
+        yield Fleets(big, one, CallLog(solo))
+
+
+def run_fleet_scenario(
+    scenario: str,
+    fleets: Fleets,
+    emu: RunningEmulator,
+    log: CallLog,
+    latency_ms: float = 0.0,
+    floor_s: float | None = None,
+) -> list[LimitRow]:
+    """Each Fleet's run of the scenario against its limit: the scenario's calls made directly,
+    IN_FLIGHT at once (the API time, shared by the Fleets), then per Fleet its one-phone run
+    (the fixed cost) and its own run."""
+    names = [name for name in fleets.big if scenario != "import" or name in IMPORTABLE]
+    if not names:
+        return []
+    n = fleets.big[names[0]].n
+    plan = direct_calls(scenario, phones(n))
+    log.take()
+    api_s = run_direct(emu, plan, IN_FLIGHT)
+    log.take()
+    rows = []
+    for name in names:
+        one = timed(STEPS[scenario](fleets.one[name]))
+        one_calls = fleets.solo_log.take()
+        run = timed(STEPS[scenario](fleets.big[name]))
+        row = limit_row(
+            scenario,
+            name,
+            n,
+            run,
+            log.take_calls(),
+            minimum_calls(plan),
+            Limit(one.seconds, api_s),
+            one,
+            one_calls,
+            minimum_calls(direct_calls(scenario, phones(1))),
+            latency_ms,
+            floor_s,
+        )
+        print(format_limit_row(row), file=sys.stderr, flush=True)
+        rows.append(row)
+    return rows
+
+
+def bench_size(
+    n: int,
+    scenarios: Sequence[str],
+    results: Results,
+    others: Sequence[str] = OTHERS,
+    fleet_names: Sequence[str] = FLEETS,
+    per_resource_max: int = PER_RESOURCE_MAX_N,
+) -> None:
+    """The scenarios at one size, in a fresh emulator and a fresh state directory: the
+    per-resource fleets (up to per_resource_max phones) and the Fleets, scenario by scenario."""
     with (
         RunningEmulator(phones=phones(n)) as emu,
         tempfile.TemporaryDirectory(prefix=f"maytapi-bench-{n}-") as tmp,
+        open_fleets(Path(tmp), emu, n, fleet_names) as group,
     ):
-        real, floor, natives = fleets(Path(tmp), emu, n, others)
+        per_resource = per_resource_fleets(Path(tmp), emu, n, others) if n <= per_resource_max else None
         log = CallLog(emu)
-        fixed: dict[str, float] = {}  # each fleet's no-op up: one command's fixed cost
         for scenario in SCENARIOS:
             wanted = scenario in scenarios or (scenario == "add_actions" and "fire" in scenarios)
-            # create is needed by every later step, and fire's limit needs noop_up: run them
-            # unreported if not asked for.
-            needed = scenario == "create" or (scenario == "noop_up" and "fire" in scenarios)
-            if not wanted and not needed:
+            # create is needed by every later step; run it unreported if not asked for.
+            if not wanted and scenario != "create":
                 continue
-            row = run_scenario(scenario, real, floor, natives, emu, log, fixed=fixed)
-            if scenario == "noop_up":
-                fixed |= {native.fleet: native.seconds for native in row.natives}
-            if wanted:
-                results.rows.append(row)
-            if scenario == "create":
-                results.sizes.append(measure_sizes(real, ":PhoneConfig"))
-            if scenario == "add_actions":
-                results.sizes.append(measure_sizes(real, ":Redeploy"))
+            row = None
+            if per_resource is not None:
+                real, floor, natives = per_resource
+                row = run_scenario(scenario, real, floor, natives, emu, log)
+                if wanted:
+                    results.rows.append(row)
+                if scenario == "create":
+                    results.sizes.append(measure_sizes(real, ":PhoneConfig"))
+                if scenario == "add_actions":
+                    results.sizes.append(measure_sizes(real, ":Redeploy"))
+            if scenario in FLEET_SCENARIOS:
+                rows = run_fleet_scenario(scenario, group, emu, log, floor_s=row.floor_s if row else None)
+                if wanted:
+                    results.fleet_rows += rows
+                if scenario == "create":
+                    results.fleet_sizes += [measure_fleet_size(name, f) for name, f in group.big.items()]
 
 
 def bench_latency(n: int, latency_ms: float, results: Results, others: Sequence[str] = OTHERS) -> None:
@@ -802,10 +1008,24 @@ def bench_latency(n: int, latency_ms: float, results: Results, others: Sequence[
         RunningEmulator(phones=phones(n), latency_ms=latency_ms) as emu,
         tempfile.TemporaryDirectory(prefix=f"maytapi-bench-latency-{n}-") as tmp,
     ):
-        real, floor, natives = fleets(Path(tmp), emu, n, others)
+        real, floor, natives = per_resource_fleets(Path(tmp), emu, n, others)
         results.rows.append(
             run_scenario(LATENCY_SCENARIO, real, floor, natives, emu, CallLog(emu), latency_ms)
         )
+
+
+def bench_fleet_latency(
+    n: int, latency_ms: float, results: Results, fleet_names: Sequence[str] = FLEETS
+) -> None:
+    """Every Fleet operation that calls the API, under latency: how many calls each keeps open."""
+    with (
+        RunningEmulator(phones=phones(n), latency_ms=latency_ms) as emu,
+        tempfile.TemporaryDirectory(prefix=f"maytapi-bench-fleet-latency-{n}-") as tmp,
+        open_fleets(Path(tmp), emu, n, fleet_names, latency_ms) as group,
+    ):
+        log = CallLog(emu)
+        for scenario in FLEET_LATENCY_SCENARIOS:
+            results.fleet_rows += run_fleet_scenario(scenario, group, emu, log, latency_ms)
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -837,6 +1057,31 @@ def format_row(row: Row) -> str:
         f"{row.scenario:<15}{row.n:>5}{row.real_s:>9.2f}{row.floor_s:>9.2f}{row.ratio:>7.2f}{target:>12}"
         f"{row.direct_s:>10.3f}{rss:>8}  {verdict(row.calls_ok):<5}  {calls_text(row.api_calls)}"
         + "".join(f"\n{format_native(native)}" for native in row.natives)
+        + "".join(f"\n{'':<20}{who} FAILED: {error}" for who, error in errors)
+    )
+
+
+LIMIT_HEADER = (
+    f"{'scenario':<13}{'N':>6} {'Fleet':<11}{'s':>8}{'fixed s':>9}{'API s':>8}{'over s':>8}{'ratio':>7}"
+    f"{'target':>12}{'in-flight':>10}{'RSS MB':>8}{'floor s':>9}  {'calls':<5}  API calls"
+)
+
+
+def format_limit_row(row: LimitRow) -> str:
+    target = f"<={row.ratio_max:g} {verdict(row.time_ok)}"
+    in_flight = f"{row.in_flight}" + ("" if row.in_flight_ok is None else f" {verdict(row.in_flight_ok)}")
+    rss = "-" if row.plugin_rss_mb is None else f"{row.plugin_rss_mb:.0f}"
+    floor = "-" if row.floor_s is None else f"{row.floor_s:.2f}"
+    scenario = row.scenario + (f"@{row.latency_ms:g}ms" if row.latency_ms else "")
+    errors = [
+        (who, e)
+        for who, e in ((row.resource, row.error), (f"{row.resource} (one phone)", row.fixed_error))
+        if e
+    ]
+    return (
+        f"{scenario:<13}{row.n:>6} {row.resource:<11}{row.seconds:>8.2f}{row.fixed_s:>9.2f}{row.api_s:>8.2f}"
+        f"{row.overhead_s:>8.2f}{row.ratio:>7.2f}{target:>12}{in_flight:>10}{rss:>8}{floor:>9}"
+        f"  {verdict(row.calls_ok):<5}  {calls_text(row.calls)}"
         + "".join(f"\n{'':<20}{who} FAILED: {error}" for who, error in errors)
     )
 
@@ -882,7 +1127,7 @@ def targets(results: Results) -> list[Target]:
     for row in rows:
         for native in row.natives:
             if native.ratio_max is not None:
-                reference = "floor+N*lat/in-flight" if row.scenario == LATENCY_SCENARIO else native.reference
+                reference = "floor+N*lat/in-flight" if row.scenario == LATENCY_SCENARIO else "floor"
                 found.append(
                     Target(
                         f"{native.fleet} time {row.scenario} N={row.n}",
@@ -891,16 +1136,7 @@ def targets(results: Results) -> list[Target]:
                         native.time_ok,
                     )
                 )
-            if row.scenario == LATENCY_SCENARIO and native.fleet.startswith("fleet-"):
-                found.append(
-                    Target(
-                        f"{native.fleet} calls in flight at once",
-                        str(native.in_flight),
-                        f"= {FLEET_IN_FLIGHT}",
-                        native.in_flight == FLEET_IN_FLIGHT,
-                    )
-                )
-            elif row.scenario == LATENCY_SCENARIO:
+            if row.scenario == LATENCY_SCENARIO:
                 found.append(
                     Target(
                         f"{native.fleet} calls in flight at once",
@@ -909,6 +1145,7 @@ def targets(results: Results) -> list[Target]:
                         native.in_flight > NATIVE_IN_FLIGHT_MIN,
                     )
                 )
+    found += fleet_targets(results.fleet_rows)
     if results.sizes:
         provider = max(s.provider_max for s in results.sizes)
         entry = max(s.entry_max for s in results.sizes)
@@ -938,6 +1175,32 @@ def targets(results: Results) -> list[Target]:
     return found
 
 
+def fleet_targets(rows: Sequence[LimitRow]) -> list[Target]:
+    """Each Fleet row: its calls at the minimum (its one-phone run's too), its time within
+    LIMIT_RATIO_MAX of its limit, and under latency IN_FLIGHT calls in flight."""
+    wrong = [f"{r.resource}@{r.scenario}@{r.n}" for r in rows if not r.calls_ok]
+    found = [
+        Target(
+            "Fleet API calls at the minimum",
+            ", ".join(wrong) or f"all {len(rows)} runs",
+            "every run",
+            not wrong,
+        )
+    ]
+    for row in rows:
+        where = f"{row.resource} {row.scenario} N={row.n}" + (
+            f" +{row.latency_ms:g} ms" if row.latency_ms else ""
+        )
+        found.append(
+            Target(f"{where} time", f"{row.ratio:.2f}x limit", f"<= {row.ratio_max:g}x", row.time_ok)
+        )
+        if row.in_flight_ok is not None:
+            found.append(
+                Target(f"{where} calls in flight", str(row.in_flight), f"= {IN_FLIGHT}", row.in_flight_ok)
+            )
+    return found
+
+
 def report(results: Results, out: Path) -> str:
     lines = ["", HEADER, NATIVE_HEADER, *map(format_row, results.rows), ""]
     lines.append(
@@ -949,6 +1212,17 @@ def report(results: Results, out: Path) -> str:
         f"{s.entry_max_no_trace:>15}{s.provider_mean:>17.0f}{s.provider_max:>6}"
         for s in results.sizes
     ]
+    if results.fleet_rows:
+        lines += ["", LIMIT_HEADER, *map(format_limit_row, results.fleet_rows)]
+    if results.fleet_sizes:
+        lines += [
+            "",
+            f"{'Fleet state':<15}{'N':>6}{'entry bytes':>13}{'per phone':>11}{'state bytes':>13}{'per phone':>11}",
+        ]
+        lines += [
+            f"{s.fleet:<15}{s.n:>6}{s.entry_bytes:>13}{s.entry_bytes / s.n:>11.0f}{s.state_bytes:>13}{s.state_bytes / s.n:>11.0f}"
+            for s in results.fleet_sizes
+        ]
     lines += ["", "targets:"]
     lines += [f"  {verdict(t.ok):<5} {t.name}: {t.value} ({t.limit})" for t in targets(results)]
     lines += ["", f"results: {out}"]
@@ -975,6 +1249,11 @@ def write_json(results: Results, out: Path) -> None:
         "latency_n": results.latency_n,
         "rows": rows,
         "state_sizes": [asdict(s) for s in results.sizes],
+        "fleet_rows": [
+            {**asdict(r), "calls_ok": r.calls_ok, "time_ok": r.time_ok, "in_flight_ok": r.in_flight_ok}
+            for r in results.fleet_rows
+        ],
+        "fleet_state_sizes": [asdict(s) for s in results.fleet_sizes],
         "targets": [asdict(t) for t in targets(results)],
     }
     out.write_text(json.dumps(document, indent=2) + "\n")
@@ -982,7 +1261,7 @@ def write_json(results: Results, out: Path) -> None:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m devtools.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10,100,500", help="fleet sizes N, comma-separated")
+    parser.add_argument("--sizes", default="10,100,500,2000,10000", help="fleet sizes N, comma-separated")
     parser.add_argument("--latency-ms", type=float, default=50.0, help="emulator latency of create_latency")
     parser.add_argument("--latency-n", type=int, default=100, help="N of create_latency")
     parser.add_argument("--quick", action="store_true", help="smoke run: N=10 only (create_latency too)")
@@ -992,15 +1271,27 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--others",
         default=",".join(OTHERS),
-        help="the fleets run beside the floor and the dynamic PhoneConfigs, comma-separated",
+        help="the per-resource fleets run beside the floor and the dynamic PhoneConfigs, comma-separated",
+    )
+    parser.add_argument("--fleets", default=",".join(FLEETS), help="the Fleet resources run, comma-separated")
+    parser.add_argument("--latency-fleets", help="the Fleets of the latency pass (default: --fleets)")
+    parser.add_argument(
+        "--per-resource-max",
+        type=int,
+        default=PER_RESOURCE_MAX_N,
+        help="the largest N the per-resource fleets run at (the Fleets run at every size)",
     )
     args = parser.parse_args(argv)
     args.sizes = [10] if args.quick else [int(s) for s in args.sizes.split(",")]
     args.latency_n = 10 if args.quick else args.latency_n
     args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     args.others = [s.strip() for s in args.others.split(",") if s.strip()]
-    if set(args.others) - set(OTHERS):
-        parser.error(f"unknown fleets {sorted(set(args.others) - set(OTHERS))}; known: {', '.join(OTHERS)}")
+    args.fleets = [s.strip() for s in args.fleets.split(",") if s.strip()]
+    latency_fleets = args.fleets if args.latency_fleets is None else args.latency_fleets.split(",")
+    args.latency_fleets = [s.strip() for s in latency_fleets if s.strip()]
+    for given, known in ((args.others, OTHERS), (args.fleets, FLEETS), (args.latency_fleets, FLEETS)):
+        if set(given) - set(known):
+            parser.error(f"unknown fleets {sorted(set(given) - set(known))}; known: {', '.join(known)}")
     unknown = set(args.scenarios) - set(all_scenarios)
     if unknown:
         parser.error(f"unknown scenarios {sorted(unknown)}; known: {', '.join(all_scenarios)}")
@@ -1013,9 +1304,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(HEADER, NATIVE_HEADER, sep="\n", file=sys.stderr, flush=True)
     for n in args.sizes:
         if set(args.scenarios) & set(SCENARIOS):
-            bench_size(n, args.scenarios, results, args.others)
+            bench_size(n, args.scenarios, results, args.others, args.fleets, args.per_resource_max)
     if LATENCY_SCENARIO in args.scenarios:
-        bench_latency(args.latency_n, args.latency_ms, results, args.others)
+        if args.latency_n <= args.per_resource_max:
+            bench_latency(args.latency_n, args.latency_ms, results, args.others)
+        if args.latency_fleets:
+            bench_fleet_latency(args.latency_n, args.latency_ms, results, args.latency_fleets)
     write_json(results, args.out)
     print(report(results, args.out.resolve()), flush=True)
     return 0

@@ -3,7 +3,6 @@ raises InvalidInputError naming the field and the fix."""
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import uuid
 from collections.abc import Callable
@@ -48,6 +47,8 @@ def whole_number(value: object) -> object:
 def is_loopback_host(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
+    import ipaddress  # only for a plain-http webhook: every plugin and program imports this module
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from devtools.bench import most_in_flight
 from devtools.emulator import RunningEmulator
 from devtools.stack import Project
 from maytapi_pulumi import MaytapiClient, MaytapiError, Settings
@@ -53,6 +54,14 @@ def test_check_applies_phone_configs_rules_to_each_phone_and_names_the_bad_ones(
     ]  # fmt: skip
     assert "listed twice" in failures[-1].reason
     assert [f.property for f in fleet.check({})[1]] == ["phones"]
+
+
+def test_check_refuses_more_phones_than_a_fleet_holds_and_says_how_to_split_them() -> None:
+    assert fleet.check({"phones": {str(i): {} for i in range(fleet.MAX_PHONES)}})[1] == []
+    _, failures = fleet.check({"phones": {str(i): {} for i in range(fleet.MAX_PHONES + 1)}})
+    assert [f.property for f in failures] == ["phones"]
+    assert failures[0].reason.startswith("10,001 phones; a Fleet holds at most 10,000")
+    assert "split them into several Fleets of at most 10,000 phones each" in failures[0].reason
 
 
 def test_check_passes_unknowns_through() -> None:
@@ -112,6 +121,31 @@ def test_apply_sends_one_post_per_changed_phone_and_keeps_what_was_applied(
     again = fleet.apply(maytapi, after, changed, claims=claims)
     assert calls.take() == [POST["13"]]
     assert again == {**changed, "failed": {}}
+
+
+def test_every_operation_keeps_8_calls_in_flight_under_latency(tmp_path: Path) -> None:
+    ids = [str(100 + i) for i in range(3 * fleet.WORKERS)]
+    with RunningEmulator(phones=ids, latency_ms=50) as slow:
+        maytapi, seen = client(slow), 0
+
+        def in_flight() -> tuple[int, int]:
+            nonlocal seen
+            calls = slow.api_calls()
+            new, seen = calls[seen:], len(calls)
+            return len(new), most_in_flight(new)
+
+        config = {"phones": {p: {"webhook": A, "ack_delivery": True} for p in ids}}
+        created = fleet.apply(maytapi, {}, config, claims=Claims(tmp_path / "up"))
+        assert in_flight() == (len(ids), fleet.WORKERS)
+        changed = {"phones": {p: {"webhook": B, "ack_delivery": True} for p in ids}}
+        updated = fleet.apply(maytapi, created, changed, claims=Claims(tmp_path / "up"))
+        assert in_flight() == (len(ids), fleet.WORKERS)
+        fleet.read(maytapi, updated)
+        assert in_flight() == (len(ids), fleet.WORKERS)
+        fleet.import_product(maytapi, slow.product_id)
+        assert in_flight() == (len(ids) + 1, fleet.WORKERS)  # GET /listPhones, then the phones
+        fleet.delete(maytapi, updated, claims=Claims(tmp_path / "destroy"))
+        assert in_flight() == (len(ids), fleet.WORKERS)
 
 
 def test_read_drops_a_vanished_phone_and_import_lists_the_product(emu: RunningEmulator, calls: Calls) -> None:
@@ -238,6 +272,14 @@ def test_fleet_lifecycle_through_the_cli(
     assert phones(emu, "12", "13", "14") == {"12": (B, True), "13": (A, False), "14": (C, False)}
     project.write_program(program(family))
 
+    # more phones than a Fleet holds: refused at preview, saying how to split them; no call
+    set_phones(project, {str(1000 + i): {} for i in range(fleet.MAX_PHONES + 1)})
+    run = project.cli("preview", check=False)
+    assert run.returncode != 0 and "10,001 phones; a Fleet holds at most 10,000" in run.output, run.output[
+        -3000:
+    ]
+    assert "split them into several Fleets" in run.output and calls.take() == []
+
     # destroy: each phone restored to the default
     project.cli("destroy", "--yes")
     assert sorted(calls.take()) == [POST["12"], POST["13"], POST["14"]]
@@ -309,6 +351,14 @@ def test_a_yaml_fleet_creates_updates_one_phone_and_destroys(
     project.cli("up", *PREVIEWED)
     assert calls.take() == [POST["13"]]
     assert phones(emu, "12", "13") == {"12": (A, True), "13": (C, True)}
+
+    # more phones than a Fleet holds: refused at preview, saying how to split them; no call
+    write({str(1000 + i): {} for i in range(fleet.MAX_PHONES + 1)})
+    run = project.cli("preview", check=False)
+    assert run.returncode != 0 and "10,001 phones; a Fleet holds at most 10,000" in run.output, run.output[
+        -3000:
+    ]
+    assert calls.take() == []
 
     project.cli("destroy", "--yes")
     assert sorted(calls.take()) == [POST["12"], POST["13"]]
