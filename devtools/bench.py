@@ -1104,14 +1104,9 @@ def targets(results: Results) -> list[Target]:
         for native in row.natives
         if not native.calls_ok
     ]
-    found: list[Target] = [
-        Target("API calls at the minimum", ", ".join(wrong) or "all rows", "every row", not wrong),
-        Target(
-            "native API calls at the minimum",
-            ", ".join(wrong_native) or f"all {len(natives)} runs",
-            "every run",
-            not wrong_native,
-        ),
+    found = [
+        calls_target("API calls at the minimum", wrong, len(rows)),
+        calls_target("native API calls at the minimum", wrong_native, len(natives)),
     ]
     for row in rows:
         if row.ratio_max is not None:
@@ -1175,18 +1170,16 @@ def targets(results: Results) -> list[Target]:
     return found
 
 
+def calls_target(name: str, wrong: Sequence[str], runs: int) -> Target:
+    """Every one of `runs` made exactly the minimal calls, else the `wrong` ones did not."""
+    return Target(name, ", ".join(wrong) or f"all {runs} runs", "every run", not wrong)
+
+
 def fleet_targets(rows: Sequence[LimitRow]) -> list[Target]:
     """Each Fleet row: its calls at the minimum (its one-phone run's too), its time within
     LIMIT_RATIO_MAX of its limit, and under latency IN_FLIGHT calls in flight."""
     wrong = [f"{r.resource}@{r.scenario}@{r.n}" for r in rows if not r.calls_ok]
-    found = [
-        Target(
-            "Fleet API calls at the minimum",
-            ", ".join(wrong) or f"all {len(rows)} runs",
-            "every run",
-            not wrong,
-        )
-    ]
+    found = [calls_target("Fleet API calls at the minimum", wrong, len(rows))]
     for row in rows:
         where = f"{row.resource} {row.scenario} N={row.n}" + (
             f" +{row.latency_ms:g} ms" if row.latency_ms else ""
