@@ -10,12 +10,13 @@ order, the scenarios below on four fleets side by side, interleaved scenario by 
   program runs in Go); targets <= 0.8x the floor at N=500 for create, update, noop_up, destroy;
 - floor: N devtools.noop.Noop of the same shape: the engine's own cost;
 - direct: a plain requests.Session loop making the minimal API calls, no engine;
-- fleet-dyn, fleet-py, fleet-yaml: one Fleet resource holding the N phones (dynamic; native from
-  Python and from YAML; `--fleets` picks which run), each against its own limit (`Limit`): the
+- fleet-dyn, fleet-py, fleet-yaml: one Fleet resource holding the N phones and, from add_actions
+  on, one FleetRedeploy over them (dynamic; native from Python and from YAML; `--fleets` picks
+  which run), each against its own limit (`Limit`): the
   same command on a Fleet of one phone (the fixed cost, against an emulator of its own holding that
   phone) plus the scenario's API calls made directly, 8 at a time (the API time). Reported: the
-  Fleet's time, fixed cost, API time and the overhead above their sum; target <= 1.25x the limit.
-  A Fleet has no actions: no add_actions, no fire. Its latency pass runs create, refresh, update,
+  Fleet's time, fixed cost, API time and the overhead above their sum; target <= 1.25x the limit
+  (fire included: the fleet-wide fire; add_actions is untimed setup). Its latency pass runs create, refresh, update,
   destroy and (native) `pulumi import` against an emulator adding --latency-ms to every call;
   each must keep 8 calls in flight. The per-resource fleets run up to --per-resource-max phones
   (N engine steps cost O(N^2) checkpoint writes); the Fleets at every size.
@@ -76,7 +77,6 @@ SCENARIOS = (
     "create", "noop_up", "noop_preview", "refresh", "update", "update_some", "add_actions", "fire", "destroy"
 )  # fmt: skip
 SOME = 3  # the phones update_some changes
-ACTIONS = ("add_actions", "fire")  # scenarios of the per-resource fleets only (a Fleet has no actions)
 LATENCY_SCENARIO = "create_latency"
 UNTIMED = ("add_actions",)  # setup steps: reported, but no time target
 DEFAULT_OUT = ROOT / ".work" / "bench" / "results.json"
@@ -87,7 +87,7 @@ NATIVE_RATIO_MAX, NATIVE_TIMED, NATIVE_IN_FLIGHT_MIN = 0.8, ("create", "update",
 LIMIT_RATIO_MAX = 1.25
 IN_FLIGHT = 8  # the core's pool (maytapi_pulumi._core.fleet.WORKERS); the limit's direct loop keeps as many
 FLEETS = ("fleet-dyn", "fleet-py", "fleet-yaml")
-FLEET_SCENARIOS = ("create", "noop_up", "noop_preview", "refresh", "update", "update_some", "destroy")
+FLEET_SCENARIOS = SCENARIOS  # with a FleetRedeploy over the phones from add_actions on: the fleet-wide fire
 # Every Fleet operation that calls the API, under latency: each must keep IN_FLIGHT calls open.
 FLEET_LATENCY_SCENARIOS = ("create", "refresh", "update", "destroy", "import")
 IMPORTABLE = ("fleet-py", "fleet-yaml")  # `pulumi import` serves native resources only
@@ -157,15 +157,18 @@ for i, pid in enumerate(map(str, range(FIRST, FIRST + N))):
 """
 
 
-# One Fleet resource holding the N phones: the dynamic one, the native one from Python (generated
-# SDK) and from YAML. They have no actions: add_actions and fire do not apply to them.
+# One Fleet resource holding the N phones and, once added, one FleetRedeploy over them: the
+# dynamic ones, the native ones from Python (generated SDK) and from YAML.
 FLEET_DYNAMIC_PROGRAM = """
-from maytapi_pulumi import Fleet
+from maytapi_pulumi import Fleet, FleetRedeploy
 N, FIRST, VERSION, REVISION, SOME, BASE = {n}, {first}, {version}, {revision!r}, {some}, {base}
 Fleet("fleet", phones={{
     pid: {{"webhook": f"https://hooks.example.com/v{{VERSION if i < SOME else BASE}}/{{pid}}", "ack_delivery": True}}
     for i, pid in enumerate(map(str, range(FIRST, FIRST + N)))
 }})
+if REVISION is not None:
+    FleetRedeploy("redeploy", phone_ids=list(map(str, range(FIRST, FIRST + N))), revision=REVISION,
+                  fire_on_create=False)
 """
 
 FLEET_NATIVE_PROGRAM = FLEET_DYNAMIC_PROGRAM.replace(
@@ -173,18 +176,24 @@ FLEET_NATIVE_PROGRAM = FLEET_DYNAMIC_PROGRAM.replace(
 )
 
 
-def fleet_yaml_program(n: int, versions: Sequence[int]) -> str:
+def fleet_yaml_program(n: int, versions: Sequence[int], revision: int | None) -> str:
     phones_ = {
         pid: {"webhook": hook(pid, v), "ackDelivery": True}
         for pid, v in zip(phones(n), versions, strict=True)
     }
-    return f"name: maytapi-bench\nruntime: yaml\nresources:\n  fleet:\n    type: maytapi:index:Fleet\n    properties:\n      phones: {json.dumps(phones_)}\n"
+    program = f"name: maytapi-bench\nruntime: yaml\nresources:\n  fleet:\n    type: maytapi:index:Fleet\n    properties:\n      phones: {json.dumps(phones_)}\n"
+    if revision is not None:
+        redeploy = {"phoneIds": phones(n), "revision": revision, "fireOnCreate": False}
+        program += (
+            f"  redeploy:\n    type: maytapi:index:FleetRedeploy\n    properties: {json.dumps(redeploy)}\n"
+        )
+    return program
 
 
 @dataclass
 class Fleet:
-    """One stack of N resources (PhoneConfig or Noop) and, once added, N actions; or one Fleet
-    resource of N phones (`actions` False)."""
+    """One stack of N resources (PhoneConfig or Noop) and, once added, N actions; or (`grouped`)
+    one Fleet resource of N phones and, once added, one FleetRedeploy over them."""
 
     template: str  # a Python program's, or "yaml" for yaml_program, "fleet-yaml" for fleet_yaml_program
     n: int
@@ -193,7 +202,7 @@ class Fleet:
     revision: int | None = None
     some: int | None = None  # how many phones (the first) are at `version`; the others at `base`
     base: int = 1
-    actions: bool = True
+    grouped: bool = False
     product_id: str = ""
 
     def versions(self) -> list[int]:
@@ -204,7 +213,7 @@ class Fleet:
         if self.template == "yaml":
             return yaml_program(self.n, self.versions(), self.revision)
         if self.template == "fleet-yaml":
-            return fleet_yaml_program(self.n, self.versions())
+            return fleet_yaml_program(self.n, self.versions(), self.revision)
         return self.template.format(
             n=self.n,
             first=FIRST_PHONE,
@@ -634,7 +643,7 @@ class LimitRow:
     limit_s: float
     overhead_s: float  # above the limit
     ratio: float  # seconds / limit_s
-    ratio_max: float
+    ratio_max: float | None  # None for untimed setup steps (add_actions)
     calls: dict[str, int]
     minimum_calls: dict[str, int]
     fixed_calls: dict[str, int]  # those of the one-phone run
@@ -656,7 +665,9 @@ class LimitRow:
         )
 
     @property
-    def time_ok(self) -> bool:
+    def time_ok(self) -> bool | None:
+        if self.ratio_max is None:
+            return None
         return self.ratio <= self.ratio_max and not (self.error or self.fixed_error)
 
     @property
@@ -693,7 +704,7 @@ def limit_row(
         limit_s=round(limit.seconds, 3),
         overhead_s=round(run.seconds - limit.seconds, 3),
         ratio=round(run.seconds / limit.seconds, 3),
-        ratio_max=LIMIT_RATIO_MAX,
+        ratio_max=None if scenario in UNTIMED else LIMIT_RATIO_MAX,
         calls=dict(Counter(pattern(c["method"], c["path"]) for c in calls)),
         minimum_calls=minimum,
         fixed_calls=one_calls,
@@ -912,8 +923,8 @@ def open_fleets(
     directory: Path, emu: RunningEmulator, n: int, names: Sequence[str], latency_ms: float = 0.0
 ) -> Iterator[Fleets]:
     with RunningEmulator(phones=phones(1), latency_ms=latency_ms) as solo:
-        big = {name: Fleet(FLEET_TEMPLATES[name], n, actions=False) for name in names}
-        one = {name: Fleet(FLEET_TEMPLATES[name], 1, actions=False) for name in names}
+        big = {name: Fleet(FLEET_TEMPLATES[name], n, grouped=True) for name in names}
+        one = {name: Fleet(FLEET_TEMPLATES[name], 1, grouped=True) for name in names}
         for name in names:
             big[name].open(directory / name, emu)
             one[name].open(directory / f"{name}-one", solo)
@@ -1068,7 +1079,7 @@ LIMIT_HEADER = (
 
 
 def format_limit_row(row: LimitRow) -> str:
-    target = f"<={row.ratio_max:g} {verdict(row.time_ok)}"
+    target = "-" if row.ratio_max is None else f"<={row.ratio_max:g} {verdict(row.time_ok)}"
     in_flight = f"{row.in_flight}" + ("" if row.in_flight_ok is None else f" {verdict(row.in_flight_ok)}")
     rss = "-" if row.plugin_rss_mb is None else f"{row.plugin_rss_mb:.0f}"
     floor = "-" if row.floor_s is None else f"{row.floor_s:.2f}"
@@ -1184,9 +1195,10 @@ def fleet_targets(rows: Sequence[LimitRow]) -> list[Target]:
         where = f"{row.resource} {row.scenario} N={row.n}" + (
             f" +{row.latency_ms:g} ms" if row.latency_ms else ""
         )
-        found.append(
-            Target(f"{where} time", f"{row.ratio:.2f}x limit", f"<= {row.ratio_max:g}x", row.time_ok)
-        )
+        if row.ratio_max is not None:
+            found.append(
+                Target(f"{where} time", f"{row.ratio:.2f}x limit", f"<= {row.ratio_max:g}x", row.time_ok)
+            )
         if row.in_flight_ok is not None:
             found.append(
                 Target(f"{where} calls in flight", str(row.in_flight), f"= {IN_FLIGHT}", row.in_flight_ok)
