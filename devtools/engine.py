@@ -6,12 +6,15 @@ Python language host and its program shim. The other tools are provided only whe
 by the command that first needs them (``./dev test``, ``./dev sdk``, :func:`require`):
 
 - ``yaml``: Pulumi's YAML language host (``engine/yaml``, a wrapper module of its own);
+- ``nodejs``: the project's Node.js language host (``engine/pulumi-language-nodejs``), and the
+  TypeScript SDK packed as npm would serve it (devtools/nodejs.py);
+- ``go``: the project's Go language host (``engine/pulumi-language-go``);
 - ``sdkgen``: Pulumi's SDK generators (``engine/sdkgen``), for ``./dev sdk``;
 - ``actionlint``: the GitHub workflow linter the example workflow is checked with.
 
 The engine comes from a ``pulumi`` CLI of ``ENGINE_VERSION`` on PATH, with the language hosts
 its distribution ships beside it, or else is built from the Go module proxy (``engine/`` is
-the wrapper module). Each build is cached in the user cache directory, keyed by the content of
+the wrapper module; the three language hosts built there share ``engine/langhost``). Each build is cached in the user cache directory, keyed by the content of
 the sources it is built from; missing builds run side by side, each step reporting its elapsed
 time, with a progress line every 15 s.
 
@@ -35,6 +38,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from devtools import nodejs
 
 ROOT = Path(__file__).resolve().parent.parent
 # The project's virtualenv, which `./dev` creates while this module, run by the system's python3,
@@ -109,12 +114,24 @@ ENGINE = Tool(
     "engine",
     "the CLI and the Python language host",
     ("pulumi", "pulumi-language-python", "pulumi-language-python-exec"),
-    (*_GO_MODULE, "tools.go", "langhost"),
+    (*_GO_MODULE, "tools.go", "langhost", "pulumi-language-python"),
 )
 TOOLS = {
     tool.name: tool
     for tool in (
         Tool("yaml", "the YAML language host", ("pulumi-language-yaml",), ("yaml",)),
+        Tool(
+            "nodejs",
+            "the Node.js language host",
+            ("pulumi-language-nodejs",),
+            (*_GO_MODULE, "langhost", "pulumi-language-nodejs"),
+        ),
+        Tool(
+            "go",
+            "the Go language host",
+            ("pulumi-language-go",),
+            (*_GO_MODULE, "langhost", "pulumi-language-go"),
+        ),
         Tool("sdkgen", "the SDK generator", ("pulumi-sdkgen",), (*_GO_MODULE, "sdkgen")),
         Tool("actionlint", "actionlint", ("actionlint",), ()),
     )
@@ -243,11 +260,14 @@ def _build(progress: Progress, tool: Tool) -> Path:
     if tool is ENGINE:
         # One `go build` for both: the host's packages are a subset of the CLI's.
         _go_run(progress, tool, *common, "-ldflags", stamp, "-o", str(staging),
-                "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi", "./langhost")  # fmt: skip
-        (staging / "langhost").rename(staging / "pulumi-language-python")
+                "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi", "./pulumi-language-python")  # fmt: skip
         # The SDK module ships the program shim that matches this version; our host runs it.
         sdk_dir = _go_run(progress, tool, "list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi/sdk/v3")
         shutil.copy(Path(sdk_dir.strip()) / "python" / "cmd" / "pulumi-language-python-exec", staging)
+    elif tool.name in ("nodejs", "go"):
+        _go_run(
+            progress, tool, *common, "-ldflags", stamp, "-o", str(staging), f"./pulumi-language-{tool.name}"
+        )
     elif tool.name == "sdkgen":
         _go_run(progress, tool, *common, "-ldflags", stamp, "-o", str(staging / "pulumi-sdkgen"), "./sdkgen")
     elif tool.name == "yaml":
@@ -391,6 +411,13 @@ def write_provider_launcher() -> None:
     launcher.chmod(0o755)
 
 
+def _pack_nodejs_sdk() -> Path:
+    try:
+        return nodejs.sdk_tarball()
+    except RuntimeError as exc:
+        raise SetupError(f"could not pack sdk/nodejs: {exc}") from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.engine", description=__doc__)
     parser.add_argument(
@@ -404,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         provide(tools)
         write_provider_launcher()
+        if TOOLS["nodejs"] in tools:
+            step(f"the TypeScript SDK, packed as npm would serve it: {_pack_nodejs_sdk()}")
     except SetupError as exc:
         print(f"engine setup failed: {exc}", file=sys.stderr)
         return 1

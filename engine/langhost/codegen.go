@@ -1,22 +1,26 @@
-package main
+package langhost
 
 import (
 	"context"
 	"errors"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/hcl2/syntax"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/pcl"
-	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
-// GenerateProgram turns a PCL program into Python with Pulumi's own generator, as upstream's host
-// does. `pulumi import` calls it to print the code to add; the engine's schema loader (served at
-// req.LoaderTarget) resolves the packages the program uses, e.g. from pulumi-resource-maytapi.
-func (h *languageHost) GenerateProgram(
+// Generator is one of Pulumi's program generators (codegen/python, codegen/nodejs, codegen/go).
+type Generator func(*pcl.Program) (map[string][]byte, hcl.Diagnostics, error)
+
+// GenerateProgram turns a PCL program into the host's language with Pulumi's own generator, as
+// upstream's hosts do. `pulumi import` calls it to print the code to add; the engine's schema
+// loader (served at req.LoaderTarget) resolves the packages the program uses, e.g. from
+// pulumi-resource-maytapi.
+func (h *Host) GenerateProgram(
 	ctx context.Context, req *pulumirpc.GenerateProgramRequest,
 ) (*pulumirpc.GenerateProgramResponse, error) {
 	loader, err := schema.NewLoaderClient(req.GetLoaderTarget())
@@ -52,7 +56,7 @@ func (h *languageHost) GenerateProgram(
 		return nil, errors.New("the program bound to nothing")
 	}
 
-	files, genDiags, err := python.GenerateProgram(program)
+	files, genDiags, err := h.Generate(program)
 	if err != nil {
 		return nil, err
 	}

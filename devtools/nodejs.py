@@ -1,0 +1,121 @@
+"""Node.js here: the npm packages devtools/node pins (@pulumi/pulumi, TypeScript, Node's types:
+what sdk/nodejs is compiled against), and the TypeScript SDK packed as npm would serve it.
+
+``sdk_tarball()`` builds ``sdk/nodejs`` as a published package ships (``tsc`` into ``bin/``, with
+its package.json and README) and packs it with ``npm pack`` into
+``.work/sdk/nodejs/pulumi-maytapi-<version>.tgz``; ``./dev setup nodejs`` runs it, and it runs
+again only when sdk/nodejs or the pins change. ``installed(package_json)`` installs a program's
+packages from that tarball and from npm, once per content, for the tests' programs to share.
+
+Standard library only: devtools/engine.py, which runs before the virtualenv exists, calls it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PINS = ROOT / "devtools" / "node"
+SDK = ROOT / "sdk" / "nodejs"
+WORK = ROOT / ".work"
+
+
+def npm() -> str:
+    found = shutil.which("npm")
+    if found is None:
+        raise RuntimeError("npm is not on PATH: install Node.js >= 18 (https://nodejs.org)")
+    return found
+
+
+def _run(*args: str | Path, cwd: Path) -> None:
+    done = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=900)
+    if done.returncode != 0:
+        raise RuntimeError(f"`{' '.join(map(str, args))}` failed in {cwd}:\n{done.stdout}\n{done.stderr}")
+
+
+@contextmanager
+def _once(directory: Path, key: str) -> Iterator[bool]:
+    """Whether `directory` must be (re)made for `key`; one process at a time makes it (test
+    workers share it), and it counts as made only once the block has run without error."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with (directory.parent / f".{directory.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stamp = directory / ".made-for"
+        fresh = stamp.exists() and stamp.read_text() == key
+        if not fresh:
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir(parents=True)
+        yield not fresh
+        if not fresh:
+            stamp.write_text(key)
+
+
+def pinned() -> dict[str, str]:
+    """The exact versions devtools/node/package.json pins, by package."""
+    versions: dict[str, str] = json.loads((PINS / "package.json").read_text())["devDependencies"]
+    return versions
+
+
+def pinned_modules() -> Path:
+    """node_modules of devtools/node, installed by `npm ci` once per lock file."""
+    lock = (PINS / "package-lock.json").read_bytes()
+    home = WORK / "node" / "pins"
+    with _once(home, hashlib.sha256(lock).hexdigest()) as make:
+        if make:
+            for name in ("package.json", "package-lock.json"):
+                shutil.copy(PINS / name, home)
+            _run(npm(), "ci", "--no-audit", "--no-fund", "--ignore-scripts", cwd=home)
+    return home / "node_modules"
+
+
+def _digest(*paths: Path) -> str:
+    digest = hashlib.sha256()
+    for base in paths:
+        for path in sorted([base] if base.is_file() else base.rglob("*")):
+            if path.is_file() and not {"node_modules", "bin"} & set(path.relative_to(base).parts):
+                digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def sdk_tarball() -> Path:
+    """sdk/nodejs compiled and packed: the file `npm install` takes as it would the registry's."""
+    package = json.loads((SDK / "package.json").read_text())
+    home = WORK / "sdk" / "nodejs"
+    tarball = home / f"{package['name']}-{package['version']}.tgz"
+    with _once(home, _digest(SDK, PINS / "package-lock.json")) as make:
+        if make:
+            modules = pinned_modules()
+            with tempfile.TemporaryDirectory() as tmp:
+                build = Path(tmp) / "nodejs"
+                shutil.copytree(SDK, build)
+                (build / "node_modules").symlink_to(modules)
+                _run(modules / ".bin" / "tsc", "--project", ".", cwd=build)
+                for name in ("package.json", "README.md"):
+                    shutil.copy(build / name, build / "bin")
+                _run(npm(), "pack", "--loglevel=error", "--pack-destination", home, cwd=build / "bin")
+    return tarball
+
+
+def installed(package_json: Path) -> Path:
+    """node_modules for a program with this package.json, installed as its user would: the SDK
+    from its tarball, @pulumi/pulumi, TypeScript and Node's types from npm at the pinned
+    versions. Made once per content; programs link to it."""
+    tarball = sdk_tarball()
+    key = hashlib.sha256(package_json.read_bytes() + tarball.read_bytes()).hexdigest()
+    home = WORK / "node" / f"program-{key[:12]}"
+    with _once(home, key) as make:
+        if make:
+            shutil.copy(package_json, home / "package.json")
+            versions = [f"{name}@{version}" for name, version in pinned().items()]
+            _run(
+                npm(), "install", "--no-audit", "--no-fund", "--loglevel=error", tarball, *versions, cwd=home
+            )
+    return home / "node_modules"
