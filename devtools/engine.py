@@ -39,8 +39,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from devtools import nodejs
-
 ROOT = Path(__file__).resolve().parent.parent
 # The project's virtualenv, which `./dev` creates while this module, run by the system's python3,
 # builds the engine.
@@ -412,6 +410,8 @@ def write_provider_launcher() -> None:
 
 
 def _pack_nodejs_sdk() -> Path:
+    from devtools import nodejs  # which builds on this module's user_cache
+
     try:
         return nodejs.sdk_tarball()
     except RuntimeError as exc:

@@ -38,7 +38,7 @@ def session_processes(session: int) -> list[tuple[int, str]]:
 
 @dataclass(frozen=True)
 class Interrupted:
-    """How the interrupted `pulumi up` ended and what outlived it."""
+    """How the interrupted command ended and what outlived it."""
 
     returncode: int
     output: str
@@ -49,19 +49,20 @@ class Interrupted:
     """Seconds from the CLI's exit until none of its processes was left (≥ grace if some were)."""
 
 
-def interrupted_up(
+def interrupted(
     project: Project,
     sig: signal.Signals,
     when: Callable[[], bool],
     *,
+    args: tuple[str, ...] = ("up", "--yes"),
     grace: float = 5.0,
     timeout: float = 120.0,
 ) -> Interrupted:
-    """Start `pulumi up --yes` (previewing first, as users type it), send `sig` to the CLI once
-    `when()` holds, and wait for the CLI and everything it started to end. The engine starts
-    its plugins in process groups of their own, so a terminal's Ctrl-C, `kill` and a CI
-    runner's cancel all reach the CLI alone, as here."""
-    command = [str(VENV / "bin" / "pulumi"), "up", "--yes", "--non-interactive", "--color", "never"]
+    """Start `pulumi <args>` (by default `up --yes`, previewing first, as users type it), send
+    `sig` to the CLI once `when()` holds, and wait for the CLI and everything it started to end.
+    The engine starts its plugins in process groups of their own, so a terminal's Ctrl-C, `kill`
+    and a CI runner's cancel all reach the CLI alone, as here."""
+    command = [str(VENV / "bin" / "pulumi"), *args, "--non-interactive", "--color", "never"]
     log = project.directory / f".interrupted-{sig.name}-{time.monotonic_ns()}.log"
     with log.open("w") as out:
         cli = subprocess.Popen(
@@ -77,7 +78,7 @@ def interrupted_up(
             while not when():
                 if cli.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(
-                        f"the up ended or timed out before the interruption:\n{log.read_text()}"
+                        f"`pulumi {' '.join(args)}` ended or timed out before the interruption:\n{log.read_text()}"
                     )
                 time.sleep(_POLL)
             cli.send_signal(sig)
@@ -96,7 +97,7 @@ def interrupted_up(
         os.kill(pid, signal.SIGKILL)
     output = log.read_text()
     log.unlink()
-    project.log.extend([f"$ pulumi up --yes  # interrupted by {sig.name}", output])
+    project.log.extend([f"$ pulumi {' '.join(args)}  # interrupted by {sig.name}", output])
     return Interrupted(returncode, output, [command for _, command in left], gone_after)
 
 

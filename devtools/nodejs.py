@@ -4,8 +4,9 @@ what sdk/nodejs is compiled against), and the TypeScript SDK packed as npm would
 ``sdk_tarball()`` builds ``sdk/nodejs`` as a published package ships (``tsc`` into ``bin/``, with
 its package.json and README) and packs it with ``npm pack`` into
 ``.work/sdk/nodejs/pulumi-maytapi-<version>.tgz``; ``./dev setup nodejs`` runs it, and it runs
-again only when sdk/nodejs or the pins change. ``installed(package_json)`` installs a program's
-packages from that tarball and from npm, once per content, for the tests' programs to share.
+again only when sdk/nodejs or the pins change. ``installed(package_json, ...)`` runs a program's
+`npm install` once per content, for the tests' programs to share; installs are kept in the user
+cache, so that a fresh clone pays none again.
 
 Standard library only: devtools/engine.py, which runs before the virtualenv exists, calls it.
 """
@@ -22,10 +23,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from devtools.engine import user_cache
+
 ROOT = Path(__file__).resolve().parent.parent
 PINS = ROOT / "devtools" / "node"
 SDK = ROOT / "sdk" / "nodejs"
-WORK = ROOT / ".work"
 
 
 def npm() -> str:
@@ -67,7 +69,7 @@ def pinned() -> dict[str, str]:
 def pinned_modules() -> Path:
     """node_modules of devtools/node, installed by `npm ci` once per lock file."""
     lock = (PINS / "package-lock.json").read_bytes()
-    home = WORK / "node" / "pins"
+    home = user_cache() / "node" / f"pins-{hashlib.sha256(lock).hexdigest()[:12]}"
     with _once(home, hashlib.sha256(lock).hexdigest()) as make:
         if make:
             for name in ("package.json", "package-lock.json"):
@@ -88,7 +90,7 @@ def _digest(*paths: Path) -> str:
 def sdk_tarball() -> Path:
     """sdk/nodejs compiled and packed: the file `npm install` takes as it would the registry's."""
     package = json.loads((SDK / "package.json").read_text())
-    home = WORK / "sdk" / "nodejs"
+    home = ROOT / ".work" / "sdk" / "nodejs"
     tarball = home / f"{package['name']}-{package['version']}.tgz"
     with _once(home, _digest(SDK, PINS / "package-lock.json")) as make:
         if make:
@@ -104,18 +106,27 @@ def sdk_tarball() -> Path:
     return tarball
 
 
-def installed(package_json: Path) -> Path:
-    """node_modules for a program with this package.json, installed as its user would: the SDK
-    from its tarball, @pulumi/pulumi, TypeScript and Node's types from npm at the pinned
-    versions. Made once per content; programs link to it."""
-    tarball = sdk_tarball()
-    key = hashlib.sha256(package_json.read_bytes() + tarball.read_bytes()).hexdigest()
-    home = WORK / "node" / f"program-{key[:12]}"
+def installed(package_json: Path, *packages: str) -> Path:
+    """node_modules of `npm install <packages>` in a project with this package.json, and
+    @pulumi/pulumi, TypeScript and Node's types at the versions devtools/node pins (a user gets
+    the newest npm serves in package.json's ranges). Made once per content; programs link to it."""
+    digest = hashlib.sha256(package_json.read_bytes())
+    for package in packages:
+        digest.update(b"\0" + (Path(package).read_bytes() if Path(package).is_file() else package.encode()))
+    key = digest.hexdigest()
+    home = user_cache() / "node" / f"program-{key[:12]}"
     with _once(home, key) as make:
         if make:
             shutil.copy(package_json, home / "package.json")
             versions = [f"{name}@{version}" for name, version in pinned().items()]
             _run(
-                npm(), "install", "--no-audit", "--no-fund", "--loglevel=error", tarball, *versions, cwd=home
+                npm(),
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                *packages,
+                *versions,
+                cwd=home,
             )
     return home / "node_modules"

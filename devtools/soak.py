@@ -42,7 +42,7 @@ from typing import Any
 import requests
 
 from devtools.emulator import RunningEmulator
-from devtools.interrupt import interrupted_up, recover_after_kill
+from devtools.interrupt import interrupted, recover_after_kill
 from devtools.stack import ROOT, Project
 
 TOKEN = f"soak-token-{random.Random().getrandbits(64):016x}"
@@ -284,7 +284,7 @@ class Soak:
                 self.emu.reset(phones=fleet)
                 self.emu.fault(rate=1.0, latency_ms=200)
                 project = self.project(fleet_program(fleet, revision=1))
-                stopped = interrupted_up(project, sig, lambda: bool(self.emu.api_calls(path="/redeploy$")))
+                stopped = interrupted(project, sig, lambda: bool(self.emu.api_calls(path="/redeploy$")))
                 if stopped.left_running:
                     tally.notes.append(
                         f"left running {stopped.gone_after:.1f}s after the CLI: {stopped.left_running}"

@@ -83,7 +83,9 @@ def diagnostics(output: str) -> dict[str, list[str]]:
     """The last Diagnostics section (the update's, after the preview's) of `pulumi up`: each
     resource's lines, by `type (name)`."""
     blocks: dict[str, list[str]] = {}
-    section = output.rsplit("\nDiagnostics:\n", 1)[1].split("\nResources:\n", 1)[0]
+    section = (
+        output.rsplit("\nDiagnostics:\n", 1)[1].split("\nResources:\n", 1)[0].split("\nOutputs:\n", 1)[0]
+    )
     for line in section.splitlines():
         if line.startswith("  ") and not line.startswith("    "):
             current = blocks.setdefault(line.strip().removesuffix(":"), [])

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from devtools.emulator import RunningEmulator
-from devtools.interrupt import interrupted_up, recover_after_kill
+from devtools.interrupt import interrupted, recover_after_kill
 from devtools.stack import Project
 from tests.conftest import Calls, Family
 
@@ -64,12 +64,12 @@ def assert_converged(project: Project, emu: RunningEmulator) -> None:
 def test_sigint_cancels_gracefully_and_a_plain_up_finishes_the_fleet(
     fleet: Project, emu: RunningEmulator, calls: Calls
 ) -> None:
-    interrupted = interrupted_up(fleet, signal.SIGINT, firing(emu))
+    stopped = interrupted(fleet, signal.SIGINT, firing(emu))
     print(
-        f"\n[SIGINT] everything gone {interrupted.gone_after:.2f}s after the CLI; calls so far {len(calls.take())}"
+        f"\n[SIGINT] everything gone {stopped.gone_after:.2f}s after the CLI; calls so far {len(calls.take())}"
     )
-    assert interrupted.returncode != 0 and "update canceled" in interrupted.output
-    assert interrupted.left_running == []
+    assert stopped.returncode != 0 and "update canceled" in stopped.output
+    assert stopped.left_running == []
     # the engine waited for the calls in flight and recorded them: no lock, nothing pending
     fleet.cli("up", "--yes")
     assert_converged(fleet, emu)
@@ -78,7 +78,7 @@ def test_sigint_cancels_gracefully_and_a_plain_up_finishes_the_fleet(
 def test_sigkill_leaves_a_lock_and_pending_operations_that_the_documented_steps_clear(
     fleet: Project, emu: RunningEmulator, calls: Calls
 ) -> None:
-    killed = interrupted_up(fleet, signal.SIGKILL, firing(emu))
+    killed = interrupted(fleet, signal.SIGKILL, firing(emu))
     print(
         f"\n[SIGKILL] everything gone {killed.gone_after:.2f}s after the CLI; calls so far {len(calls.take())}"
     )

@@ -5,13 +5,13 @@ a program using it (examples/typescript, examples/go) and the reference's exampl
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import inspect
 import json
 import os
 import shutil
 import subprocess
+import tarfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from devtools import nodejs
 from devtools.engine import ENGINE_VERSION
 from devtools.sdk import LANGUAGES, SDK_DIR, generate
 from devtools.stack import ROOT
 from tests.conftest import version
 
-NODE_PINS = ROOT / "devtools" / "node"
 # The Go SDK is checked against the Pulumi of the generator and the engine; the TypeScript SDK
 # against the newest @pulumi/pulumi npm serves that is not newer (constraints.txt says why).
 PULUMI_VERSION = ENGINE_VERSION
@@ -90,43 +90,30 @@ def test_the_python_sdk_is_installed_from_sdk_python_with_snake_case_arguments()
     assert {"product_id", "api_token", "base_url", "read_timeout"} <= set(provider)
 
 
-def node_modules() -> Path:
-    """@pulumi/pulumi, TypeScript and Node's types at the versions devtools/node pins, installed
-    once per lock file under .work/ (npm's registry)."""
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.fail("npm is not on PATH: install Node.js >= 18 (https://nodejs.org) to type-check sdk/nodejs")
-    lock = (NODE_PINS / "package-lock.json").read_bytes()
-    home = ROOT / ".work" / "node" / hashlib.sha256(lock).hexdigest()[:12]
-    if not (home / ".installed").exists():
-        shutil.rmtree(home, ignore_errors=True)
-        home.mkdir(parents=True)
-        for name in ("package.json", "package-lock.json"):
-            shutil.copy(NODE_PINS / name, home)
-        run(npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", cwd=home)
-        (home / ".installed").touch()
-    return home / "node_modules"
-
-
-def test_the_typescript_sdk_and_example_type_check_with_tsc_against_pulumi_from_npm(
+def test_the_typescript_sdk_packs_as_published_and_the_examples_type_check_against_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pins = json.loads((NODE_PINS / "package.json").read_text())["devDependencies"]
+    """sdk/nodejs compiled by `tsc` against the @pulumi/pulumi devtools/node pins and packed by
+    `npm pack` as the package is published (devtools/nodejs.py, made once per content), then
+    installed as the languages guide installs it into examples/typescript; the example and the
+    reference's examples (an index.ts per kind) type-checked against it in one tsc run with the
+    example's settings. The example runs in tests/test_languages.py."""
+    pins = nodejs.pinned()
     pinned, engine_version = version(pins["@pulumi/pulumi"]), version(PULUMI_VERSION)
     assert pinned[0] == engine_version[0] and pinned <= engine_version, pins["@pulumi/pulumi"]
-    with timed(capsys, "npm ci (cached under .work/node)"):
-        modules = node_modules()
-    tsc = modules / ".bin" / "tsc"
-    sdk = tmp_path / "nodejs"
-    shutil.copytree(SDK_DIR / "nodejs", sdk)
-    (sdk / "node_modules").symlink_to(modules)
-    with timed(capsys, "tsc of sdk/nodejs"):
-        run(tsc, "--project", ".", cwd=sdk)
-    # the package as npm would publish it: the compiled bin/ with its package.json
-    shutil.copy(sdk / "package.json", sdk / "bin")
+    with timed(capsys, "tsc + npm pack of sdk/nodejs, and npm install of the tarball (cached by content)"):
+        tarball = nodejs.sdk_tarball()
+        modules = nodejs.installed(ROOT / "examples/typescript/package.json", str(tarball))
+    with tarfile.open(tarball) as packed:
+        names = set(packed.getnames())
+        member = packed.extractfile("package/package.json")
+        assert member is not None
+        package = json.load(member)
+    assert {"package/index.js", "package/index.d.ts", "package/types/input.d.ts"} <= names
+    assert not [n for n in names if n.endswith(".ts") and not n.endswith(".d.ts")], names
+    assert package["pulumi"] == {"resource": True, "name": "maytapi", "version": package["version"]}
+    assert package["version"] == importlib.metadata.version("maytapi-pulumi")
 
-    # examples/typescript and the reference's examples (an index.ts per kind), type-checked in one
-    # tsc run with the example's settings, pulumi-maytapi resolved to that package
     examples = tmp_path / "examples"
     for name in ("typescript", "reference"):
         shutil.copytree(
@@ -135,15 +122,12 @@ def test_the_typescript_sdk_and_example_type_check_with_tsc_against_pulumi_from_
     settings = json.loads((ROOT / "examples/typescript/tsconfig.json").read_text())
     settings["files"] = sorted(p.relative_to(examples).as_posix() for p in examples.glob("**/index.ts"))
     (examples / "tsconfig.json").write_text(json.dumps(settings))
-    (examples / "node_modules").mkdir()
-    for entry in modules.iterdir():
-        (examples / "node_modules" / entry.name).symlink_to(entry)
-    (examples / "node_modules" / "pulumi-maytapi").symlink_to(sdk / "bin")
+    (examples / "node_modules").symlink_to(modules)
     with timed(capsys, "tsc --noEmit of examples/typescript and examples/reference/*/index.ts"):
-        run(tsc, "--project", ".", "--noEmit", cwd=examples)
+        run(modules / ".bin" / "tsc", "--project", ".", "--noEmit", cwd=examples)
 
 
-def test_the_go_sdk_and_example_build_and_vet_against_the_served_sdk_module(
+def test_the_go_sdk_builds_and_it_and_the_examples_vet_against_the_served_sdk_module(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     go = shutil.which("go")
@@ -160,18 +144,18 @@ def test_the_go_sdk_and_example_build_and_vet_against_the_served_sdk_module(
         run(go, "mod", "tidy", cwd=sdk, env=env)
         run(go, "build", "./...", cwd=sdk, env=env)
         run(go, "vet", "./...", cwd=sdk, env=env)
-    # examples/go, built and vetted; the reference's examples (a main package per kind, in a
-    # module like it) vetted, which type-checks each file without linking ten programs
-    for name, steps in (("go", ("build", "vet")), ("reference", ("vet",))):
+    # examples/go (which tests/test_languages.py builds and runs) and the reference's examples (a
+    # main package per kind, in a module like it) vetted, which type-checks each file without
+    # linking ten programs
+    for name in ("go", "reference"):
         example = tmp_path / "examples" / name
         shutil.copytree(
             ROOT / "examples" / name, example, ignore=shutil.ignore_patterns("*.py", "*.ts", "*.yaml")
         )
         if name == "reference":
             shutil.copy(ROOT / "examples/go/go.mod", example)
-        with timed(capsys, f"go {' + go '.join(steps)} of examples/{name}"):
+        with timed(capsys, f"go vet of examples/{name}"):
             module = "github.com/maytapi-pulumi/maytapi-pulumi/sdk/go"
             run(go, "mod", "edit", f"-replace={module}={sdk}", cwd=example, env=env)
             run(go, "mod", "tidy", cwd=example, env=env)
-            for step in steps:
-                run(go, step, "./...", cwd=example, env=env)
+            run(go, "vet", "./...", cwd=example, env=env)
