@@ -199,6 +199,14 @@ func (h *Host) Install(
 	return closer.Close()
 }
 
+// Plugin is a provider plugin a program's package names (GetRequiredPackages), at `version`
+// with or without its leading "v".
+func Plugin(name, version, server string) *pulumirpc.PackageDependency {
+	return &pulumirpc.PackageDependency{
+		Name: name, Kind: "resource", Version: "v" + strings.TrimPrefix(version, "v"), Server: server,
+	}
+}
+
 // GetPluginInfo reports the engine version the host was built with.
 func (h *Host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
 	return &pulumirpc.PluginInfo{Version: version.Version}, nil

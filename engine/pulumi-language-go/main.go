@@ -154,9 +154,7 @@ func (h *goHost) GetRequiredPackages(
 			if version == "" {
 				version = m.Version
 			}
-			found.Packages = append(found.Packages, &pulumirpc.PackageDependency{
-				Name: p.Name, Kind: "resource", Version: "v" + strings.TrimPrefix(version, "v"), Server: p.Server,
-			})
+			found.Packages = append(found.Packages, langhost.Plugin(p.Name, version, p.Server))
 			break
 		}
 	}

@@ -159,8 +159,8 @@ func (h *nodeHost) GetRequiredPackages(
 	if err != nil {
 		return found, nil // no package.json: Run says so
 	}
-	for name := range program.Dependencies {
-		installed, ok := resolve(dir, name)
+	for dependency := range program.Dependencies {
+		installed, ok := resolve(dir, dependency)
 		if !ok {
 			continue
 		}
@@ -168,16 +168,14 @@ func (h *nodeHost) GetRequiredPackages(
 		if err != nil || !pkg.Pulumi.Resource {
 			continue
 		}
-		plugin, version := pkg.Pulumi.Name, pkg.Pulumi.Version
-		if plugin == "" {
-			plugin = strings.TrimPrefix(pkg.Name, "@pulumi/")
+		name, version := pkg.Pulumi.Name, pkg.Pulumi.Version
+		if name == "" {
+			name = strings.TrimPrefix(pkg.Name, "@pulumi/")
 		}
 		if version == "" {
 			version = pkg.Version
 		}
-		found.Packages = append(found.Packages, &pulumirpc.PackageDependency{
-			Name: plugin, Kind: "resource", Version: "v" + strings.TrimPrefix(version, "v"), Server: pkg.Pulumi.Server,
-		})
+		found.Packages = append(found.Packages, langhost.Plugin(name, version, pkg.Pulumi.Server))
 	}
 	sort.Slice(found.Packages, func(i, j int) bool { return found.Packages[i].Name < found.Packages[j].Name })
 	return found, nil
