@@ -92,10 +92,12 @@ def family(request: pytest.FixtureRequest) -> Family:
 LONGEST_FIRST = (
     "test_actions.py",
     "test_bench.py",
+    "test_languages.py",
     "test_compositions.py",
     "test_phone_config.py",
     "test_resource_options.py",
     "test_sdk.py",
+    "test_templates.py",
     "test_examples.py",
     "test_components.py",
     "test_workflow.py",

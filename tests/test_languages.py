@@ -5,7 +5,8 @@ npm; the Go module through its path, with a `replace` to sdk/go.
 
 Each language walks one stack through ordered steps, each stating the API calls it makes in both
 products (the stack config's, and a second one an explicit provider instance reaches): first the
-example (examples/typescript, examples/go) as the README installs it, then the program of
+example (examples/typescript, examples/go) installed by the lines docs/guides/languages.md gives,
+then the program of
 tests/programs/<language> in the same project, which declares every resource kind, the three
 functions in both forms, the second product (directly and through a component) and a secret,
 all fed by config; then what goes wrong (a Maytapi error, a compiler's error, packages not
@@ -15,6 +16,7 @@ code is the next program."""
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import signal
 import subprocess
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools import engine, nodejs
+from devtools import docs_blocks, engine, nodejs
 from devtools.emulator import RunningEmulator
 from devtools.interrupt import interrupted
 from devtools.stack import ROOT, Project
@@ -37,11 +39,12 @@ FLEET, FLEET2 = "https://hooks.example.com/fleet", "https://hooks.example.com/fl
 SECRET = "https://hidden.example.com/only-in-ciphertext"
 OTHER_TOKEN = "tok-OTHER-PRODUCT-do-not-leak"
 DEFAULT = ("", False)
+GUIDE = ROOT / "docs" / "guides" / "languages.md"
 
 
 @dataclass(frozen=True)
 class Language:
-    """A language, its host, and how its README installs a project and what breaks it."""
+    """A language, its host, how docs/guides/languages.md installs a project, and what breaks it."""
 
     name: str
     tool: str  # the devtools.engine tool of its language host
@@ -55,17 +58,40 @@ class Language:
     # how the program `pulumi import` prints begins
     printed_from: str
 
+    def install_lines(self) -> list[str]:
+        """This language's install lines in docs/guides/languages.md, as a user types them."""
+        [block] = [
+            block
+            for block in docs_blocks.blocks(GUIDE)
+            if block.tested_by == "tests/test_languages.py" and f"examples/{self.name} " in block.body
+        ]
+        return [line for line in block.body.splitlines() if line.strip()]
+
+    def setup(self, directory: Path) -> None:
+        """The install lines' first two, in a test: the host (and the packed SDK), and a copy of
+        the example."""
+        assert self.install_lines()[:2] == [
+            f"./dev setup {self.tool}",
+            f"cp -r examples/{self.name} ~/phones && cd ~/phones",
+        ]
+        engine.require(self.tool)
+        if self.tool == "nodejs":
+            nodejs.sdk_tarball()
+        shutil.copytree(ROOT / "examples" / self.name, directory)
+
     def install(self, directory: Path) -> None:
-        """The README's install lines, in a copy of the example or after the program's imports
-        changed."""
-        if self.name == "typescript":
-            if not (directory / "node_modules").exists():
-                modules = nodejs.installed(directory / "package.json", str(nodejs.sdk_tarball()))
-                (directory / "node_modules").symlink_to(modules)
-            return
-        module = "github.com/maytapi-pulumi/maytapi-pulumi/sdk/go"
-        for args in (("mod", "edit", f"-replace={module}={ROOT / 'sdk' / 'go'}"), ("mod", "tidy")):
-            subprocess.run(["go", *args], cwd=directory, check=True, capture_output=True, timeout=600)
+        """The install lines' others, in `directory`: once after the copy, and again when the
+        program's imports change. npm's runs once per content of package.json and the packed
+        SDK, the programs sharing its node_modules."""
+        for line in self.install_lines()[2:]:
+            args = shlex.split(line.replace("<checkout>", str(ROOT)))
+            if args[:2] == ["npm", "install"]:
+                if not (directory / "node_modules").exists():
+                    (directory / "node_modules").symlink_to(
+                        nodejs.installed(directory / "package.json", *args[2:])
+                    )
+            else:
+                subprocess.run(args, cwd=directory, check=True, capture_output=True, timeout=600)
 
     def printed(self, stdout: str) -> str:
         """The program `pulumi import` printed, which follows its instructions."""
@@ -134,7 +160,6 @@ def get(*phones_: str) -> list[tuple[str, str]]:
 def test_a_program_walks_every_kind_function_product_secret_failure_and_import_through_the_cli(
     language: Language, tmp_path: Path, emu: RunningEmulator, elsewhere: RunningEmulator, calls: Calls
 ) -> None:
-    engine.require(language.tool)  # built when first needed
     emu.reset(phones=("12", "13", "14", "15"))
     elsewhere.reset()
     seen = [0]
@@ -144,7 +169,7 @@ def test_a_program_walks_every_kind_function_product_secret_failure_and_import_t
         return sorted(calls.take()), sorted(other_calls(elsewhere, seen))
 
     directory = tmp_path / language.name
-    shutil.copytree(ROOT / "examples" / language.name, directory)
+    language.setup(directory)
     language.install(directory)
     project = Project.open(
         directory,
@@ -185,7 +210,7 @@ def test_a_program_walks_every_kind_function_product_secret_failure_and_import_t
     assert json.loads(project.cli("stack", "output", "--json").stdout)["fleetPhones"] == "[secret]"
     outputs = stack_outputs(project)
     assert outputs["webhook"] == HOOK and outputs["fleetPhones"]["13"]["webhook"] == SECRET
-    assert "read" not in outputs
+    assert outputs.get("read") is None
 
     # nothing changed: nothing to do, nothing called
     assert summary(project.cli("preview")) == "10 unchanged"
@@ -209,10 +234,11 @@ def test_a_program_walks_every_kind_function_product_secret_failure_and_import_t
     assert took() == (get("12", "12", "13", "13", "14", "14"), get("7", "7", "8", "8"))
 
     # the next up puts the phones back, but Maytapi refuses phone 12: the same one line as in
-    # Python (tests/test_failure_lines.py), no traceback, nothing of the host
+    # Python (tests/test_failure_lines.py), no traceback, nothing of the host; as there, the
+    # other writes go on (--continue-on-error), so that which ones start does not depend on timing
     emu.fault(method="POST", path="^/12/config$", status=401, times=1,
               body={"success": False, "message": "Invalid or missing x-maytapi-key"})  # fmt: skip
-    failed = project.cli("up", "--yes", "--skip-preview", check=False)
+    failed = project.cli("up", "--yes", "--skip-preview", "--continue-on-error", check=False)
     assert failed.returncode != 0
     assert diagnostics(failed.output)["maytapi:index:PhoneConfig (support-line)"] == [
         "error: Maytapi set config on phone 12 failed: HTTP 401: Invalid or missing x-maytapi-key"

@@ -67,4 +67,4 @@ function functions() {
 export const webhook = support.webhook;
 export const firedAt = redeploy.firedAt;
 export const fleetPhones = fleet.phones;
-export const read = config.getBoolean("functions") ? functions() : undefined;
+export const read = config.getBoolean("functions") ? functions() : null;
