@@ -66,6 +66,16 @@ def pinned() -> dict[str, str]:
     return versions
 
 
+def _prune(kind: str, keep: int) -> None:
+    """Leave the `keep` installs of `kind` made last: each is a node_modules of some 150 MB, and
+    every change of the SDK or the pins makes another."""
+    made = sorted(
+        (stamp.stat().st_mtime, stamp.parent) for stamp in (user_cache() / "node").glob(f"{kind}-*/.made-for")
+    )
+    for _, old in made[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def pinned_modules() -> Path:
     """node_modules of devtools/node, installed by `npm ci` once per lock file."""
     lock = (PINS / "package-lock.json").read_bytes()
@@ -75,6 +85,7 @@ def pinned_modules() -> Path:
             for name in ("package.json", "package-lock.json"):
                 shutil.copy(PINS / name, home)
             _run(npm(), "ci", "--no-audit", "--no-fund", "--ignore-scripts", cwd=home)
+    _prune("pins", keep=2)
     return home / "node_modules"
 
 
@@ -129,4 +140,5 @@ def installed(package_json: Path, *packages: str) -> Path:
                 *versions,
                 cwd=home,
             )
+    _prune("program", keep=4)
     return home / "node_modules"
