@@ -38,6 +38,15 @@ HOOK, HOOK2, DRIFT = (f"https://hooks.example.com/{name}" for name in ("maytapi"
 FLEET, FLEET2 = "https://hooks.example.com/fleet", "https://hooks.example.com/fleet-v2"
 SECRET = "https://hidden.example.com/only-in-ciphertext"
 OTHER_TOKEN = "tok-OTHER-PRODUCT-do-not-leak"
+# What the program's actions fire when created or when their revision changes: the single ones
+# (Redeploy, Logout, FactoryReset) and the ones across a set of phones
+SINGLE = [("GET", "/12/redeploy"), ("GET", "/14/logout"), ("GET", "/15/factoryreset")]
+ACROSS = [
+    ("GET", "/12/redeploy"),
+    ("GET", "/13/redeploy"),
+    ("GET", "/14/logout"),
+    ("GET", "/15/factoryreset"),
+]
 DEFAULT = ("", False)
 GUIDE = ROOT / "docs" / "guides" / "languages.md"
 
@@ -196,11 +205,9 @@ def test_a_program_walks_every_kind_function_product_secret_failure_and_import_t
     program.write_text((ROOT / "tests" / "programs" / language.name / language.source).read_text())
     language.install(directory)
     up = project.cli("up", "--yes", "--skip-preview")
-    assert summary(up) == "+ 7 created 3 unchanged"
-    assert took() == (
-        sorted([("GET", "/14/logout"), ("GET", "/15/factoryreset"), *post("13", "14")]),
-        post("7", "8"),
-    )
+    assert summary(up) == "+ 10 created 3 unchanged"
+    # (the example's Redeploy exists already: it does not fire)
+    assert took() == (sorted([*SINGLE[1:], *ACROSS, *post("13", "14")]), post("7", "8"))
     assert phones(emu, "12", "13", "14") == {"12": (HOOK, True), "13": (SECRET, False), "14": (FLEET, True)}
     assert phones(elsewhere, "7", "8") == {"7": (HOOK, False), "8": (HOOK, False)}
     # the secret webhook and both tokens are nowhere in clear; the Fleet's phones output is secret
@@ -213,7 +220,7 @@ def test_a_program_walks_every_kind_function_product_secret_failure_and_import_t
     assert outputs.get("read") is None
 
     # nothing changed: nothing to do, nothing called
-    assert summary(project.cli("preview")) == "10 unchanged"
+    assert summary(project.cli("preview")) == "13 unchanged"
     assert took() == ([], [])
 
     # new webhooks, one Fleet phone's among them, and a revision bump: one write per changed
@@ -222,15 +229,14 @@ def test_a_program_walks_every_kind_function_product_secret_failure_and_import_t
                 "--plaintext", "revision=r2")  # fmt: skip
     diff = project.cli("up", "--yes", "--diff")
     assert f'~ webhook: "{HOOK}" => "{HOOK2}"' in diff.stdout and '"2026-11-25" => "r2"' in diff.stdout
-    assert summary(diff) == "~ 7 updated 3 unchanged"
-    fired = [("GET", "/12/redeploy"), ("GET", "/14/logout"), ("GET", "/15/factoryreset")]
-    assert took() == (sorted([*fired, *post("12", "14")]), post("7", "8"))
+    assert summary(diff) == "~ 10 updated 3 unchanged"
+    assert took() == (sorted([*SINGLE, *ACROSS, *post("12", "14")]), post("7", "8"))
     assert phones(emu, "12", "14") == {"12": (HOOK2, True), "14": (FLEET2, True)}
 
     # drift in both products: refresh reads every phone (its preview, then for real) and records it
     for emulator, phone in ((emu, "12"), (emu, "13"), (elsewhere, "7")):
         emulator.set_phone(phone, webhook=DRIFT)
-    assert summary(project.cli("refresh", "--yes")) == "~ 3 updated 7 unchanged"
+    assert summary(project.cli("refresh", "--yes")) == "~ 3 updated 10 unchanged"
     assert took() == (get("12", "12", "13", "13", "14", "14"), get("7", "7", "8", "8"))
 
     # the next up puts the phones back, but Maytapi refuses phone 12: the same one line as in
@@ -248,7 +254,7 @@ def test_a_program_walks_every_kind_function_product_secret_failure_and_import_t
 
     # the functions, plain and Output forms, read the product as it is; phone 12 written again
     project.cli("config", "set", "functions", "true")
-    assert summary(project.cli("up", "--yes", "--skip-preview")) == "~ 1 updated 9 unchanged"
+    assert summary(project.cli("up", "--yes", "--skip-preview")) == "~ 1 updated 12 unchanged"
     each_read = [("GET", "/13/status"), ("GET", "/14/config"), ("GET", "/listPhones")]
     assert took() == (sorted([*each_read, *each_read, *post("12")]), [])
     assert phones(emu, "12", "13") == {"12": (HOOK2, True), "13": (SECRET, False)}
@@ -277,7 +283,7 @@ def test_a_program_walks_every_kind_function_product_secret_failure_and_import_t
     assert took() == ([], [])
 
     # destroy: each phone back to its product's default; an action cannot be undone
-    assert summary(project.cli("destroy", "--yes")) == "- 10 deleted"
+    assert summary(project.cli("destroy", "--yes")) == "- 13 deleted"
     assert took() == (post("12", "13", "14"), post("7", "8"))
     assert phones(emu, "12", "13", "14") == dict.fromkeys(("12", "13", "14"), DEFAULT)
     assert phones(elsewhere, "7", "8") == dict.fromkeys(("7", "8"), DEFAULT)

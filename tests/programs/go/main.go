@@ -102,6 +102,23 @@ func main() {
 		}); err != nil {
 			return err
 		}
+		// The same actions across a set of phones.
+		phones := func(ids ...string) pulumi.StringArray { return pulumi.ToStringArray(ids) }
+		if _, err := maytapi.NewFleetRedeploy(ctx, "fleet-redeploy", &maytapi.FleetRedeployArgs{
+			PhoneIds: phones("12", "13"), Revision: revision,
+		}); err != nil {
+			return err
+		}
+		if _, err := maytapi.NewFleetFactoryReset(ctx, "fleet-reset", &maytapi.FleetFactoryResetArgs{
+			PhoneIds: phones("15"), Revision: revision,
+		}); err != nil {
+			return err
+		}
+		if _, err := maytapi.NewFleetLogout(ctx, "fleet-logout", &maytapi.FleetLogoutArgs{
+			PhoneIds: phones("14"), Revision: revision,
+		}); err != nil {
+			return err
+		}
 
 		// Phones 13 and 14 as one Fleet; 13's webhook is a secret.
 		fleet, err := maytapi.NewFleet(ctx, "fleet", &maytapi.FleetArgs{Phones: maytapi.FleetPhoneMap{

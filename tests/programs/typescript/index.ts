@@ -17,6 +17,10 @@ const support = new maytapi.PhoneConfig("support-line", {
 const redeploy = new maytapi.Redeploy("support-line-redeploy", { phoneId: support.phoneId, revision });
 new maytapi.FactoryReset("reset", { phoneId: "15", revision });
 new maytapi.Logout("logout", { phoneId: "14", revision });
+// The same actions across a set of phones.
+new maytapi.FleetRedeploy("fleet-redeploy", { phoneIds: ["12", "13"], revision });
+new maytapi.FleetFactoryReset("fleet-reset", { phoneIds: ["15"], revision });
+new maytapi.FleetLogout("fleet-logout", { phoneIds: ["14"], revision });
 
 // Phones 13 and 14 as one Fleet; 13's webhook is a secret.
 const fleet = new maytapi.Fleet("fleet", {
