@@ -61,6 +61,15 @@ def pulumi_command() -> auto.PulumiCommand:
 
 
 @dataclass(frozen=True)
+class SecretsProvider:
+    """A stack's secrets provider other than the passphrase: its `--secrets-provider` URL, and
+    what every command on the stack needs in its environment to reach it."""
+
+    url: str
+    env: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class CliRun:
     """What one `pulumi` command printed and how it exited."""
 
@@ -91,10 +100,13 @@ class Project:
         config: Mapping[str, str] | None = None,
         secrets: Mapping[str, str] | None = None,
         name: str = "maytapi-test",
+        secrets_provider: SecretsProvider | None = None,
     ) -> Project:
         """A new project directory running `program`, with one stack."""
         write_project(directory, name, program)
-        return cls.open(directory, state_dir, config=config, secrets=secrets)
+        return cls.open(
+            directory, state_dir, config=config, secrets=secrets, secrets_provider=secrets_provider
+        )
 
     @classmethod
     def copy_of(
@@ -120,14 +132,21 @@ class Project:
         secrets: Mapping[str, str] | None = None,
         stack_name: str = "dev",
         env: Mapping[str, str] | None = None,
+        secrets_provider: SecretsProvider | None = None,
     ) -> Project:
-        """The stack `stack_name` of the project in `directory`, created if new."""
-        env_vars = {**engine_env(state_dir), **(env or {})}
+        """The stack `stack_name` of the project in `directory`, created if new (with
+        `secrets_provider`'s key, else the passphrase provider's)."""
+        env_vars = {
+            **engine_env(state_dir),
+            **(env or {}),
+            **(secrets_provider.env if secrets_provider else {}),
+        }
         workspace_opts = auto.LocalWorkspaceOptions(
             work_dir=str(directory),
             env_vars=env_vars,
             pulumi_home=env_vars["PULUMI_HOME"],
             pulumi_command=pulumi_command(),
+            secrets_provider=secrets_provider.url if secrets_provider else None,
         )
         stack = auto.create_or_select_stack(stack_name, work_dir=str(directory), opts=workspace_opts)
         values = {k: auto.ConfigValue(v) for k, v in (config or {}).items()}
