@@ -4,11 +4,12 @@ the benchmark, never asserted here.
 
 Two runs share the work: `--quick` (N=10: the per-resource dynamic fleet and the floor through
 every scenario; a Fleet from YAML through the latency pass, `pulumi import` included), and a
-Fleet of 2,000 phones (dynamic: create, an update of 3 phones, the fleet-wide fire of a
-FleetRedeploy over them, destroy). Every scenario runs on some program, and each kind of program
-the benchmark runs is one that tests/test_fleet.py, test_fleet_actions.py, test_phone_config.py
-and test_actions.py run on every family: the full benchmark's other combinations would prove
-nothing more here."""
+Fleet of 2,000 phones (dynamic: create, an update of 3 phones, destroy: the sizes at which the
+engine's own cost grows faster than the phones). Every scenario runs on some program, and each
+kind of program the benchmark runs is one that tests/test_fleet.py, test_fleet_actions.py,
+test_phone_config.py and test_actions.py run on every family: the full benchmark's other
+combinations (the fleet-wide fire among them, whose rules test_fleet_actions.py walks on both
+families) would prove nothing more here."""
 
 from __future__ import annotations
 
@@ -97,14 +98,14 @@ def test_a_fleet_of_2000_phones_against_its_limit(tmp_path: Path) -> None:
         "--fleets",
         "fleet-dyn",
         "--scenarios",
-        "create,update_some,fire,destroy",
+        "create,update_some,destroy",
     )
     assert results["rows"] == []  # the per-resource fleets stop at 500 phones
-    fleet_rows = results["fleet_rows"]  # fire: a FleetRedeploy over the phones, added untimed first
+    fleet_rows = results["fleet_rows"]
     assert [(r["scenario"], r["n"]) for r in fleet_rows] == [
-        ("create", LARGE), ("update_some", LARGE), ("add_actions", LARGE), ("fire", LARGE), ("destroy", LARGE)
+        ("create", LARGE), ("update_some", LARGE), ("destroy", LARGE)
     ]  # fmt: skip
-    assert [r["time_ok"] is None for r in fleet_rows] == [False, False, True, False, False]
+    assert all(r["time_ok"] is not None for r in fleet_rows)  # each against its limit
     check_fleet_rows(fleet_rows)
     assert all(r["plugin_rss_mb"] for r in fleet_rows)
     [size] = results["fleet_state_sizes"]
