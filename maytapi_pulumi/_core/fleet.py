@@ -137,7 +137,7 @@ def _fields(outs: Mapping[str, Any]) -> Props:
     return {key: outs[key] for key in FIELDS}
 
 
-def _run(fn: Callable[[str], T], phone_ids: Iterable[str]) -> tuple[dict[str, T], dict[str, str]]:
+def each_phone(fn: Callable[[str], T], phone_ids: Iterable[str]) -> tuple[dict[str, T], dict[str, str]]:
     """`fn` on every phone, at most WORKERS at once: each phone's result, and each failed one's error."""
     ids = list(phone_ids)
     futures = {phone_id: _pool.submit(fn, phone_id) for phone_id in ids}
@@ -173,23 +173,24 @@ def apply(
     def reset(phone_id: str) -> None:
         phone_config.delete(client, {"phone_id": phone_id}, claims=claims)
 
-    written, write_errors = _run(write, writes)
-    reset_done, reset_errors = _run(reset, removed)
+    written, write_errors = each_phone(write, writes)
+    reset_done, reset_errors = each_phone(reset, removed)
     applied |= written
     for phone_id in reset_done:
         del applied[phone_id]
     failed = {**write_errors, **reset_errors}
-    return {"phones": dict(sorted(applied.items(), key=_by_id)), "failed": failed}
+    return {"phones": by_phone(applied), "failed": failed}
 
 
-def _by_id(item: tuple[str, Any]) -> int:
-    return int(item[0])
+def by_phone(phones: Mapping[str, T]) -> dict[str, T]:
+    """`phones` ordered by phone id as a number, as the state and the messages list them."""
+    return dict(sorted(phones.items(), key=lambda item: int(item[0])))
 
 
 def failure_message(what: str, failed: Mapping[str, str], then: str = "") -> str:
     """What failed, naming each phone and its error, then what happens next."""
     lines = [f"{what}: {len(failed)} phone(s) failed:"]
-    lines += [f"  phone {phone_id}: {error}" for phone_id, error in sorted(failed.items(), key=_by_id)]
+    lines += [f"  phone {phone_id}: {error}" for phone_id, error in by_phone(failed).items()]
     return "\n".join([*lines, then] if then else lines)
 
 
@@ -206,7 +207,9 @@ def read(client: MaytapiClient, olds: Mapping[str, Any]) -> tuple[Props, list[st
     """Refresh: one GET per phone in the state. A phone that no longer exists is dropped, with
     PhoneConfig's warning for it. Raises naming every phone whose read failed."""
     phone_ids = list(olds.get("phones") or {})
-    found, errors = _run(lambda phone_id: phone_config.read(client, phone_id, {}, managed=True), phone_ids)
+    found, errors = each_phone(
+        lambda phone_id: phone_config.read(client, phone_id, {}, managed=True), phone_ids
+    )
     if errors:
         raise MaytapiError(failure_message("reading the fleet", errors))
     live = {phone_id: _fields(outs) for phone_id, outs in found.items() if outs is not None}
@@ -229,7 +232,7 @@ def import_product(client: MaytapiClient, product_id: str) -> Props:
 def delete(client: MaytapiClient, props: Mapping[str, Any], *, claims: Claims) -> None:
     """One POST per phone restoring its default (PhoneConfig's delete: none for a phone another
     resource took over in this deployment, or one that no longer exists)."""
-    _done, errors = _run(
+    _done, errors = each_phone(
         lambda phone_id: phone_config.delete(client, {"phone_id": phone_id}, claims=claims),
         props.get("phones") or {},
     )

@@ -20,7 +20,7 @@ from .._errors import InvalidInputError, MaytapiError
 from . import action
 from .action import UNCERTAIN_ENV, Answers, Step
 from .common import UNKNOWN, Failure, Props, changed, check_inputs, is_unknown
-from .fleet import _by_id, _run, failure_message
+from .fleet import by_phone, each_phone, failure_message
 
 if TYPE_CHECKING:
     from .._client import MaytapiClient
@@ -149,7 +149,7 @@ def apply(
             )
         return action.act(action_, client, phone_id, todo[phone_id], revision, wait)
 
-    done, failed = _run(one, todo)
+    done, failed = each_phone(one, todo)
     records |= done
     reached = all(
         p in records and not changed(records[p], news, "revision") and not records[p]["uncertain"]
@@ -158,7 +158,7 @@ def apply(
     return {
         "phone_ids": list(planned.steps),
         "revision": revision if reached else olds.get("revision", ""),
-        "phones": dict(sorted(records.items(), key=_by_id)),
+        "phones": by_phone(records),
         "failed": failed,
     }
 
