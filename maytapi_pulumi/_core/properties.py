@@ -100,7 +100,7 @@ _PHONE_CONFIG_OPERATIONS = (
         "0",
     ),
     Operation(
-        "refresh",
+        "refresh of a phone removed from the product",
         "the PhoneConfig is dropped from the state with a warning naming the phone (Pulumi's convention for a resource deleted outside)",
         "1 GET per read",
     ),
