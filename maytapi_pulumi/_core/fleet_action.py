@@ -186,7 +186,7 @@ def failure(name: str, outs: Mapping[str, Any], urn: str | None = None) -> str |
 def uncertain_message(name: str, records: Mapping[str, Props], urn: str | None = None) -> str:
     """The phones whose answer was lost, each with its error, and the answers that settle them
     (scoped to `urn` when known)."""
-    phones = sorted(records, key=int)
+    phones = list(by_phone(records))
     ids = ",".join(phones)
     target = f" --target '{urn}'" if urn else ""
     revision = records[phones[0]].get("revision")
