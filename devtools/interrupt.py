@@ -3,6 +3,7 @@ leaves running. Shared by tests/test_interruptions.py and the soak (devtools/soa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -34,6 +35,15 @@ def session_processes(session: int) -> list[tuple[int, str]]:
         if int(sid) == session and state != "Z":
             found.append((int(entry.name), command.strip()))
     return found
+
+
+def kill_session(session: int) -> None:
+    """SIGKILL every process of the session (the CLI's plugins stay in it), until none is left."""
+    while left := session_processes(session):
+        for pid, _ in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(_POLL)
 
 
 @dataclass(frozen=True)
@@ -93,8 +103,8 @@ def interrupted(
         time.sleep(_POLL)
         left = session_processes(cli.pid)
     gone_after = time.monotonic() - exited
-    for pid, _ in left:
-        os.kill(pid, signal.SIGKILL)
+    if left:
+        kill_session(cli.pid)
     output = log.read_text()
     log.unlink()
     project.log.extend([f"$ pulumi {' '.join(args)}  # interrupted by {sig.name}", output])

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from devtools.emulator import RunningEmulator
-from devtools.interrupt import recover_after_kill
+from devtools.interrupt import kill_session, recover_after_kill
 from devtools.s3 import CREDENTIALS, RunningS3
 from devtools.stack import ROOT, VENV, Project
 from tests.conftest import Calls
@@ -32,7 +32,6 @@ from tests.workflow import (
     evaluate,
     expressions,
     interpolate,
-    kill_session,
     load,
 )
 

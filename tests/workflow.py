@@ -15,7 +15,6 @@ job's first run on a runner only (it costs several CPU-seconds and would rebuild
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
 import json
@@ -23,7 +22,6 @@ import math
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -34,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from devtools.interrupt import session_processes
+from devtools.interrupt import kill_session
 from devtools.stack import ROOT, VENV
 
 WORKFLOW = ROOT / "examples" / "github-workflow" / "pulumi-maytapi.yml"
@@ -703,12 +701,3 @@ class Job:
                 if process.poll() is None:
                     kill_session(process.pid)
         return ("success" if returncode == 0 else "failure"), log.read_text()
-
-
-def kill_session(session: int) -> None:
-    """SIGKILL every process of the session (the CLI's plugins stay in it): the runner is gone."""
-    while left := session_processes(session):
-        for pid, _ in left:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.05)
