@@ -382,7 +382,7 @@ class GitHub:
 @dataclass
 class StepRun:
     name: str
-    outcome: str  # success, failure, killed or skipped
+    outcome: str  # success, failure or skipped
     output: str = ""
     seconds: float = 0.0
 
@@ -522,10 +522,8 @@ class Runner:
 
     # --- running a job
 
-    def run(self, job_name: str, event: Event, kill: tuple[str, Callable[[], bool]] | None = None) -> JobRun:
-        """The workflow run `event` triggers, on this runner, as far as job `job_name` goes. `kill`
-        = (step name, when): the runner dies (every process it runs, SIGKILL) once `when()` holds
-        during that step, and the run is left as it was."""
+    def run(self, job_name: str, event: Event) -> JobRun:
+        """The workflow run `event` triggers, on this runner, as far as job `job_name` goes."""
         self._check_trigger(event)
         spec = self.workflow["jobs"][job_name]
         run_id = self.github.new_run(event, self.workflow["name"])
@@ -547,12 +545,8 @@ class Runner:
                 )  # the workspace's venv, as its first run left it
                 continue
             started = time.monotonic()
-            outcome, output = job.step(index, step, kill if kill and kill[0] == name else None)
+            outcome, output = job.step(index, step)
             result.steps.append(StepRun(name, outcome, output, time.monotonic() - started))
-            if outcome == "killed":
-                result.conclusion = "killed"
-                self.github.logs.append(result.output)
-                return result
             if outcome != "success":
                 result.conclusion = "failure"
         result.summary = job.summary.read_text() if job.summary.exists() else ""
@@ -647,9 +641,8 @@ class Job:
             **{k: interpolate(str(v), contexts) for k, v in declared.items()},
         }  # fmt: skip
 
-    def step(self, index: int, step: Mapping[str, Any],
-             kill: tuple[str, Callable[[], bool]] | None) -> tuple[str, str]:  # fmt: skip
-        """Run one step: its outcome (success, failure, killed) and what it printed."""
+    def step(self, index: int, step: Mapping[str, Any]) -> tuple[str, str]:
+        """Run one step: its outcome (success or failure) and what it printed."""
         output_file, path_file = self.temp / "output", self.temp / "path"
         output_file.write_text("")
         path_file.write_text("")
@@ -668,15 +661,14 @@ class Job:
             outcome = "success" if done is None or done.returncode == 0 else "failure"
             printed = "" if done is None else done.stdout + done.stderr
         else:
-            outcome, printed = self._run(step, contexts, kill)
+            outcome, printed = self._run(step, contexts)
         if "id" in step:
             self.steps[step["id"]] = {"outputs": _outputs(output_file), "outcome": outcome}
         # directories a step adds to $GITHUB_PATH come first in the next steps' PATH
         self.path[:0] = reversed(path_file.read_text().splitlines())
         return outcome, printed
 
-    def _run(self, step: Mapping[str, Any], contexts: Mapping[str, Any],
-             kill: tuple[str, Callable[[], bool]] | None) -> tuple[str, str]:  # fmt: skip
+    def _run(self, step: Mapping[str, Any], contexts: Mapping[str, Any]) -> tuple[str, str]:
         defaults = self.spec.get("defaults", {}).get("run", {})
         directory = step.get("working-directory", defaults.get("working-directory", "."))
         script = self.temp / f"step-{time.monotonic_ns()}.sh"
@@ -689,13 +681,6 @@ class Job:
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
             try:
-                if kill is not None:
-                    while process.poll() is None and not kill[1]():
-                        time.sleep(0.05)
-                    if process.poll() is None:
-                        kill_session(process.pid)
-                        process.wait()
-                        return "killed", log.read_text()
                 returncode = process.wait(timeout=300)
             finally:
                 if process.poll() is None:
