@@ -176,16 +176,23 @@ class StackTemplate:
 
 
 @pytest.fixture(scope="session")
-def secrets_provider() -> Iterator[SecretsProvider]:
-    """The secrets provider of the suite's stacks: a KMS key of an S3- and KMS-compatible server
-    on loopback (moto), one per worker. The passphrase provider derives its key with 1,000,000
-    PBKDF2 iterations in every command that opens a stack, about 0.2 CPU-seconds, a fifth of a
-    `pulumi preview` of one resource, paid by some 700 of the suite's commands; a KMS key costs one
-    call to the server. What the project says of secrets holds for either provider, and the
-    passphrase provider users start with still runs where its commands are the subject: the
-    quickstart, the examples run by hand, the templates, the review workflow and the benchmark."""
-    with RunningS3() as s3:
-        yield SecretsProvider(s3.kms_key(), CREDENTIALS)
+def s3() -> Iterator[RunningS3]:
+    """An S3- and KMS-compatible server on loopback (moto), one per worker: the KMS key of the
+    suite's stacks, and the review workflow's shared backend (a bucket per test)."""
+    with RunningS3() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def secrets_provider(s3: RunningS3) -> SecretsProvider:
+    """The secrets provider of the suite's stacks: a KMS key of the worker's `s3` server. The
+    passphrase provider derives its key with 1,000,000 PBKDF2 iterations in every command that
+    opens a stack, about 0.2 CPU-seconds, a fifth of a `pulumi preview` of one resource, paid by
+    some 700 of the suite's commands; a KMS key costs one call to the server. What the project
+    says of secrets holds for either provider, and the passphrase provider users start with still
+    runs where its commands are the subject: the quickstart, the examples run by hand, the
+    templates, the review workflow and the benchmark."""
+    return SecretsProvider(s3.kms_key(), CREDENTIALS)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """The example review workflow (examples/github-workflow/pulumi-maytapi.yml), its own steps read
 from the file and run as GitHub runs them (tests/workflow.py), from two runner directories (each
-its own HOME, so its own `~/.pulumi`) on one shared S3 backend (moto's server on loopback, started
-here), against the emulator: every Maytapi call and every GitHub REST call counted."""
+its own HOME, so its own `~/.pulumi`) on one shared S3 backend (moto's server on loopback: the
+suite's `s3` fixture, a bucket per test), against the emulator: every Maytapi call and every
+GitHub REST call counted."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,12 +84,6 @@ SETUP_STEPS = re.search(
     r"<!-- block: tested by tests/test_workflow.py -->\n```bash\n(.*?)```", REVIEW_GUIDE.read_text(), re.S
 ).group(1)  # fmt: skip
 """The docs' one-time setup of the stack, as the page prints it."""
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[RunningS3]:
-    with RunningS3() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
