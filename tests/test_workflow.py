@@ -192,6 +192,11 @@ def no_secret_in(s3: RunningS3, bucket: str, *secrets: str) -> list[str]:
     return sorted(objects)
 
 
+def lock_keys(s3: RunningS3, bucket: str) -> list[str]:
+    """The keys of the stack locks in the bucket (`pulumi up` holds one while it runs)."""
+    return [key for key in s3.objects(bucket) if key.startswith(".pulumi/locks/")]
+
+
 def test_a_pull_request_is_previewed_gated_and_applied_on_merge_by_the_other_runner(
     tmp_path: Path, s3: RunningS3, emu: RunningEmulator, calls: Calls, runner_dirs: Path
 ) -> None:
@@ -366,7 +371,7 @@ def test_two_ups_at_once_one_refused_by_the_lock_and_a_runner_killed_mid_up_on_a
     while not redeploy_started(emu)():
         assert first.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
-    locks = [key for key in s3.objects(team.bucket) if key.startswith(".pulumi/locks/")]
+    locks = lock_keys(s3, team.bucket)
     assert len(locks) == 1
     second = pulumi(homes["b"], env["b"], "up", "--yes", "--stack", "production", check=False)
     assert second.returncode != 0
@@ -377,7 +382,7 @@ def test_two_ups_at_once_one_refused_by_the_lock_and_a_runner_killed_mid_up_on_a
     # nothing lost, each action once: runner a's up made every call, runner b's none, and runner
     # b reads the whole update in the state, nothing pending, the lock gone
     assert calls.take() == [("POST", "/12/config"), ("GET", "/12/redeploy")]
-    assert not [key for key in s3.objects(team.bucket) if key.startswith(".pulumi/locks/")]
+    assert not lock_keys(s3, team.bucket)
     state = json.loads(pulumi(homes["b"], env["b"], "stack", "export", "--stack", "production").stdout)
     assert "pending_operations" not in state["deployment"]
     assert [r["urn"].rsplit("::", 1)[1] for r in state["deployment"]["resources"]][-2:] == [
@@ -400,7 +405,7 @@ def test_two_ups_at_once_one_refused_by_the_lock_and_a_runner_killed_mid_up_on_a
         time.sleep(0.05)
     kill_session(killed.pid)
     killed.wait()
-    locks = [key for key in s3.objects(team.bucket) if key.startswith(".pulumi/locks/")]
+    locks = lock_keys(s3, team.bucket)
     assert len(locks) == 1  # the dead runner's lock stays in the bucket
 
     # runner a takes over with the documented steps; the user finds the redeploy happened
@@ -415,7 +420,7 @@ def test_two_ups_at_once_one_refused_by_the_lock_and_a_runner_killed_mid_up_on_a
     # the redeploy in flight fired once and was recorded, not sent again; the refresh read the
     # phone (in its preview, then for real); the lock and the pending operation are gone
     assert calls.take() == [("GET", "/12/redeploy"), ("GET", "/12/config"), ("GET", "/12/config")]
-    assert not [key for key in s3.objects(team.bucket) if key.startswith(".pulumi/locks/")]
+    assert not lock_keys(s3, team.bucket)
     assert "pending_operations" not in project.export()
     # the state names the KMS key it is encrypted with, and holds no token in clear
     assert ".pulumi/stacks/maytapi-team/production.json" in no_secret_in(s3, team.bucket, emu.token)
