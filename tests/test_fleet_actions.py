@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from devtools import docs_blocks
 from devtools.bench import most_in_flight
 from devtools.emulator import RunningEmulator
 from devtools.stack import ROOT, Project
@@ -376,12 +377,6 @@ def test_a_fleet_redeploy_walked_through_its_lifecycle(
     assert calls.take() == []
 
 
-def docs_block(page: str, after: str) -> str:
-    """The code block of a docs page that follows the line `after` (the page says this test reads it)."""
-    text = (ROOT / "docs" / page).read_text().split(after, 1)[1]
-    return text.split("```markdown\n", 1)[1].split("```\n", 1)[0]
-
-
 def test_a_yaml_fleet_reset_and_logout_fire_per_phone_and_the_review_counts_them_destructive(
     make_project: Callable[..., Project], emu: RunningEmulator, calls: Calls, tmp_path: Path
 ) -> None:
@@ -409,7 +404,12 @@ def test_a_yaml_fleet_reset_and_logout_fire_per_phone_and_the_review_counts_them
     # the pull request's comment: one line per fleet action, destructive ones counted per phone,
     # as docs/guides/review.md shows it
     markdown = review.render(review.summarise(json.loads(raw)), "markdown")
-    assert markdown == docs_block("guides/review.md", "Two fleet actions bumped")
+    [shown] = [
+        block.body
+        for block in docs_blocks.blocks(ROOT / "docs/guides/review.md")
+        if block.tested_by == "tests/test_fleet_actions.py"
+    ]
+    assert markdown == shown
     (tmp_path / "preview.json").write_text(raw)
     assert review.main([str(tmp_path / "preview.json"), "--fail-on-destructive"]) == 1
     project.cli("up", *PREVIEWED)

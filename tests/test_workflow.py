@@ -7,7 +7,6 @@ GitHub REST call counted."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from devtools import docs_blocks
 from devtools.emulator import RunningEmulator
 from devtools.interrupt import kill_session, recover_after_kill
 from devtools.s3 import CREDENTIALS, RunningS3
@@ -80,10 +80,10 @@ FIND_PLAN = "Find the reviewed plan of the merged pull request"
 
 
 REVIEW_GUIDE = ROOT / "docs/guides/review.md"
-SETUP_STEPS = re.search(
-    r"<!-- block: tested by tests/test_workflow.py -->\n```bash\n(.*?)```", REVIEW_GUIDE.read_text(), re.S
-).group(1)  # fmt: skip
-"""The docs' one-time setup of the stack, as the page prints it."""
+# The docs' one-time setup of the stack, as the page prints it.
+[SETUP_STEPS] = [
+    block.body for block in docs_blocks.blocks(REVIEW_GUIDE) if block.tested_by == "tests/test_workflow.py"
+]
 
 
 @pytest.fixture(scope="module")
