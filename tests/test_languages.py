@@ -150,13 +150,6 @@ def elsewhere() -> Iterator[RunningEmulator]:
         yield other
 
 
-def other_calls(other: RunningEmulator, seen: list[int]) -> list[tuple[str, str]]:
-    """The second product's calls since the last look, as Calls.take() gives the first's."""
-    made = other.api_calls()[seen[0] :]
-    seen[0] += len(made)
-    return [(c["method"], c["path"].removeprefix(f"/api/{other.product_id}")) for c in made]
-
-
 def post(*phones_: str) -> list[tuple[str, str]]:
     return sorted(("POST", f"/{p}/config") for p in phones_)
 
@@ -171,11 +164,11 @@ def test_a_program_walks_every_kind_function_product_secret_failure_and_import_t
 ) -> None:
     emu.reset(phones=("12", "13", "14", "15"))
     elsewhere.reset()
-    seen = [0]
+    other_calls = Calls(elsewhere)
 
     def took() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """Both products' calls since the last look, each sorted."""
-        return sorted(calls.take()), sorted(other_calls(elsewhere, seen))
+        return sorted(calls.take()), sorted(other_calls.take())
 
     directory = tmp_path / language.name
     language.setup(directory)
