@@ -9,7 +9,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,13 +30,13 @@ HOSTS = {"typescript": "nodejs", "go": "go", "yaml": "yaml"}
 def installing(template: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     """What `pulumi new` installs packages with: the project's virtualenv for a Python template
     (which has the package and its SDK), the SDKs served as their registries will serve them."""
-    with ExitStack() as stack:
-        if template == "typescript":
-            yield stack.enter_context(npm_registry())
-        elif template == "go":
-            yield go_proxy(tmp_path / "goproxy")
-        else:
-            yield {}
+    if template == "typescript":
+        with npm_registry() as registry:
+            yield registry
+    elif template == "go":
+        yield go_proxy(tmp_path / "goproxy")
+    else:
+        yield {}
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
