@@ -10,7 +10,7 @@ import json
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -341,10 +341,6 @@ def test_a_plan_older_than_a_merge_applies_when_that_merge_was_applied_and_is_re
     assert emu.phone("12")["webhook"] == HOOK
 
 
-def redeploy_started(emu: RunningEmulator) -> Callable[[], bool]:
-    return lambda: bool(emu.api_calls(path="/12/redeploy$"))
-
-
 def test_two_ups_at_once_one_refused_by_the_lock_and_a_runner_killed_mid_up_on_a_kms_stack(
     tmp_path: Path, s3: RunningS3, emu: RunningEmulator, calls: Calls, runner_dirs: Path
 ) -> None:
@@ -368,7 +364,7 @@ def test_two_ups_at_once_one_refused_by_the_lock_and_a_runner_killed_mid_up_on_a
         cwd=homes["a"], env=env["a"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 120
-    while not redeploy_started(emu)():
+    while not emu.api_calls(path="/12/redeploy$"):
         assert first.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
     locks = lock_keys(s3, team.bucket)
