@@ -137,10 +137,11 @@ def template_structure(rows: int, fleets: int, others: bool) -> list[str]:
     return structure + paragraph * others
 
 
-def check_markdown(markdown: str, text: str, summary: review.Summary, destructive: int) -> None:
+def check_markdown(markdown: str, text: str, summary: review.Summary, destructive_lines: int) -> None:
     """The Markdown has the template's structure, one row per phone and one list item per fleet
     action, and shows exactly what the plain text says: every name and value in code, as it is,
-    and nothing else turned into markup. `destructive`: the lines that fire a destructive action."""
+    and nothing else turned into markup. `destructive_lines`: how many lines fire a destructive
+    action."""
     tokens = GITHUB.parse(markdown)
     fleets = len(summary.fleets)
     assert [t.type for t in tokens] == template_structure(len(summary.phones), fleets, bool(summary.others))
@@ -169,8 +170,9 @@ def check_markdown(markdown: str, text: str, summary: review.Summary, destructiv
         assert shown(config_cell) == "\n".join(config)
         assert shown(actions_cell) == "\n".join(_marked(i) for i in items if not i.startswith("  ~ "))
     # fleet actions: "Fleet actions:", then each item as the plain text says it
-    listed = inlines[(4 + 3 * len(summary.phones) if summary.phones else 1) :][: fleets + 1] if fleets else []
+    listed = []
     if fleets:
+        listed = inlines[(4 + 3 * len(summary.phones) if summary.phones else 1) :][: fleets + 1]
         assert shown(listed[0]) == "Fleet actions:"
         assert [shown(item) for item in listed[1:]] == [_marked(i) for i in lines[fleet_lines + 1 :][:fleets]]
     # every destructive action is visible: marked, then in bold, saying so
@@ -180,7 +182,7 @@ def check_markdown(markdown: str, text: str, summary: review.Summary, destructiv
         for n, token in enumerate(children)
         if token.type == "text" and token.content.endswith("⚠️ ")
     ]
-    assert len(warned) == destructive == sum(line.startswith("  !! ") for line in lines)
+    assert len(warned) == destructive_lines == sum(line.startswith("  !! ") for line in lines)
     kinds = ("FactoryReset ", "Logout ", "FleetFactoryReset ", "FleetLogout ")
     assert all(w[0].type == "strong_open" and w[1].content.startswith(kinds) for w in warned)
     assert all(": DESTRUCTIVE, " in line for line in lines if line.startswith("  !! "))
