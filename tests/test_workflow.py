@@ -174,7 +174,7 @@ def setup_team(tmp_path: Path, s3: RunningS3, emu: RunningEmulator, runner_dirs:
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
     }
-    a, b = (Runner(name, runner_dirs / name, github, secrets, machine) for name in ("a", "b"))
+    a, b = (Runner(runner_dirs / name, github, secrets, machine) for name in ("a", "b"))
     return Team(github, pushed, a, b, bucket, infra, {**env, "MAYTAPI_API_TOKEN": emu.token})
 
 

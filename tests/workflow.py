@@ -384,7 +384,6 @@ class StepRun:
     name: str
     outcome: str  # success, failure or skipped
     output: str = ""
-    seconds: float = 0.0
 
 
 @dataclass
@@ -442,9 +441,9 @@ def _python(version: str) -> Path:
 class Runner:
     """One runner: its directory holds its workspace, HOME, tool cache and temp files."""
 
-    def __init__(self, name: str, directory: Path, github: GitHub, secrets: Mapping[str, str],
+    def __init__(self, directory: Path, github: GitHub, secrets: Mapping[str, str],
                  machine_env: Mapping[str, str]) -> None:  # fmt: skip
-        self.name, self.directory, self.github = name, directory, github
+        self.directory, self.github = directory, github
         self.secrets = dict(secrets)
         self.machine_env = dict(machine_env)
         self.workspace = directory / "work" / REPO / REPO
@@ -544,9 +543,8 @@ class Runner:
                     StepRun(name, "skipped")
                 )  # the workspace's venv, as its first run left it
                 continue
-            started = time.monotonic()
             outcome, output = job.step(index, step)
-            result.steps.append(StepRun(name, outcome, output, time.monotonic() - started))
+            result.steps.append(StepRun(name, outcome, output))
             if outcome != "success":
                 result.conclusion = "failure"
         result.summary = job.summary.read_text() if job.summary.exists() else ""
