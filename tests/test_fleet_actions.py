@@ -31,8 +31,8 @@ from tests.conftest import PREVIEWED, TOKEN, YAML, Calls, Family, failed, summar
 ENV = action.UNCERTAIN_ENV
 
 
-def client(emu: RunningEmulator, read_timeout: float = 30) -> MaytapiClient:
-    config = {**emu.stack_config, "maytapi:apiToken": emu.token, "maytapi:readTimeout": str(read_timeout)}
+def client(emu: RunningEmulator) -> MaytapiClient:
+    config = {**emu.stack_config, "maytapi:apiToken": emu.token, "maytapi:readTimeout": "30"}
     return MaytapiClient(Settings.from_sources(config, {}))
 
 
