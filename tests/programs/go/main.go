@@ -1,7 +1,7 @@
-// The Go program of tests/test_go.py, run in a copy of examples/go: every resource kind, the three
-// functions in both forms, a provider instance of a second product and a component handed it, and
-// a secret. Each value comes from the stack's config, so that each step of the test changes config
-// only. tests/programs/typescript/index.ts is the same program in TypeScript.
+// The Go program of tests/test_languages.py, run in a copy of examples/go: every resource kind,
+// the three functions in both forms, a provider instance of a second product and a component
+// handed it, and a secret. Each value comes from the stack's config, so that each step of the test
+// changes config only. tests/programs/typescript/index.ts is the same program in TypeScript.
 package main
 
 import (
@@ -86,10 +86,9 @@ func main() {
 		if err != nil {
 			return err
 		}
-		redeploy, err := maytapi.NewRedeploy(ctx, "support-line-redeploy", &maytapi.RedeployArgs{
+		if _, err := maytapi.NewRedeploy(ctx, "support-line-redeploy", &maytapi.RedeployArgs{
 			PhoneId: support.PhoneId, Revision: revision,
-		})
-		if err != nil {
+		}); err != nil {
 			return err
 		}
 		if _, err := maytapi.NewFactoryReset(ctx, "reset", &maytapi.FactoryResetArgs{
@@ -149,7 +148,6 @@ func main() {
 		}
 
 		ctx.Export("webhook", support.Webhook)
-		ctx.Export("firedAt", redeploy.FiredAt)
 		ctx.Export("fleetPhones", fleet.Phones)
 		if cfg.GetBool("functions") {
 			read, err := functions(ctx)

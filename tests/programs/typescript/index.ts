@@ -1,4 +1,4 @@
-// The TypeScript program of tests/test_typescript.py, run in a copy of examples/typescript: every
+// The TypeScript program of tests/test_languages.py, run in a copy of examples/typescript: every
 // resource kind, the three functions in both forms, a provider instance of a second product and a
 // component handed it, and a secret. Each value comes from the stack's config, so that each step
 // of the test changes config only. tests/programs/go/main.go is the same program in Go.
@@ -14,7 +14,7 @@ const support = new maytapi.PhoneConfig("support-line", {
     webhook: config.require("webhook"),
     ackDelivery: true,
 });
-const redeploy = new maytapi.Redeploy("support-line-redeploy", { phoneId: support.phoneId, revision });
+new maytapi.Redeploy("support-line-redeploy", { phoneId: support.phoneId, revision });
 new maytapi.FactoryReset("reset", { phoneId: "15", revision });
 new maytapi.Logout("logout", { phoneId: "14", revision });
 // The same actions across a set of phones.
@@ -69,6 +69,5 @@ function functions() {
 }
 
 export const webhook = support.webhook;
-export const firedAt = redeploy.firedAt;
 export const fleetPhones = fleet.phones;
 export const read = config.getBoolean("functions") ? functions() : null;
