@@ -141,7 +141,8 @@ class _ActionResource(Resource):
 
 def _doubt(values: list[Any]) -> str | None:
     uncertain, phone_id, revision, message, urn = values
-    return rules.uncertain_message(phone_id, revision, message, urn) if uncertain else None
+    outs = {"uncertain": uncertain, "phone_id": phone_id, "revision": revision, "message": message}
+    return rules.failure(outs, urn)
 
 
 class Redeploy(_ActionResource, module="maytapi", name="Redeploy"):

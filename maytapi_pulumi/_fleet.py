@@ -123,9 +123,7 @@ class Fleet(Resource, module="maytapi", name="Fleet"):
         phones = declare(phones if phones is not None else getattr(args, "phones", None), name, _ids)
         props = resource_props(args, {"phones": phones}, unknown, rules.OUTPUTS)
         super().__init__(FleetProvider(), resource_name, props, opts)
-        fail_once_recorded(
-            [self.failed], lambda failed: rules.apply_failure(name, failed[0]) if failed[0] else None
-        )
+        fail_once_recorded([self.failed], lambda failed: rules.failure(name, {"failed": failed[0]}))
 
 
 def _ids(phones: object) -> list[object]:

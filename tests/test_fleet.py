@@ -114,7 +114,8 @@ def test_apply_sends_one_post_per_changed_phone_and_keeps_what_was_applied(
     assert after["phones"] == {"13": news["phones"]["13"], "14": changed["phones"]["14"]}
     assert list(after["failed"]) == ["13"] and "500" in after["failed"]["13"]
     assert phones(emu, "12", "13", "14") == {"12": (A, True), "13": (B, False), "14": (A, False)}
-    message = fleet.apply_failure("Fleet 'f'", after["failed"])
+    message = fleet.failure("Fleet 'f'", after)
+    assert message is not None
     assert "phone 13:" in message and "sends these phones again, and only these" in message
 
     # the next apply sends only the failed phone

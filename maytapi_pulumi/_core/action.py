@@ -298,6 +298,14 @@ def _step(olds: Mapping[str, Any] | None, news: Mapping[str, Any], given: Answer
     return step
 
 
+def failure(outs: Mapping[str, Any], urn: str | None = None) -> str | None:
+    """Why an action's step fails: its answer was lost, and it is recorded as uncertain; None
+    when it was not."""
+    if not outs.get("uncertain"):
+        return None
+    return uncertain_message(outs["phone_id"], outs["revision"], outs["message"], urn)
+
+
 def uncertain_message(phone_id: object, revision: object, detail: object, urn: str | None = None) -> str:
     """What happened and the two one-liners that settle it (scoped to `urn` when known)."""
     target = f" --target '{urn}'" if urn else ""

@@ -45,6 +45,23 @@ def path(phone_id: str, field: str | None = None) -> str:
     return f'phones["{phone_id}"]' + (f".{field}" if field else "")
 
 
+def phone_id_once(
+    value: Any, where: str, seen: set[str], failures: list[Failure], field: str = "phone_id"
+) -> str | None:
+    """`value` as a phone id the first time a set lists it (added to `seen`); None, with a
+    failure at `where`, when it is not a phone id or was listed before."""
+    try:
+        phone_id = _validation.phone_id(value, field)
+    except InvalidInputError as exc:
+        failures.append(Failure(where, f"{exc.problem}; {exc.fix}"))
+        return None
+    if phone_id in seen:
+        failures.append(Failure(where, f"phone {phone_id} is listed twice"))
+        return None
+    seen.add(phone_id)
+    return phone_id
+
+
 def check(news: Mapping[str, Any]) -> tuple[Props, list[Failure]]:
     """`phones` is required: a map of phone id → {webhook, ack_delivery}, each checked by
     PhoneConfig's rules. Unknown parts pass through, checked once known."""
@@ -62,14 +79,10 @@ def check(news: Mapping[str, Any]) -> tuple[Props, list[Failure]]:
         )
         return inputs, [*failures, Failure("phones", too_many)]
     checked: Phones = {}
+    seen: set[str] = set()
     for key, entry in phones.items():
-        try:
-            phone_id = _validation.phone_id(key)
-        except InvalidInputError as exc:
-            failures.append(Failure(path(str(key)), f"{exc.problem}; {exc.fix}"))
-            continue
-        if phone_id in checked:
-            failures.append(Failure(path(str(key)), f"phone {phone_id} is listed twice"))
+        phone_id = phone_id_once(key, path(str(key)), seen, failures)
+        if phone_id is None:
             continue
         entry = {} if entry is None else entry
         if is_unknown(entry) and not isinstance(entry, Mapping):
@@ -194,8 +207,12 @@ def failure_message(what: str, failed: Mapping[str, str], then: str = "") -> str
     return "\n".join([*lines, then] if then else lines)
 
 
-def apply_failure(name: str, failed: Mapping[str, str]) -> str:
-    """Why an apply failed, and what the next `up` does about it."""
+def failure(name: str, outs: Mapping[str, Any]) -> str | None:
+    """Why an apply failed (the phones whose write failed), and what the next `up` does about
+    it; None when every phone was applied."""
+    failed: Mapping[str, str] = outs.get("failed") or {}
+    if not failed:
+        return None
     return failure_message(
         f"{name} was not fully applied (the state keeps what was)",
         failed,

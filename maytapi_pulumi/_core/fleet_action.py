@@ -14,13 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import _validation
 from .._endpoints import Action
-from .._errors import InvalidInputError, MaytapiError
+from .._errors import MaytapiError
 from . import action
 from .action import UNCERTAIN_ENV, Answers, Step
 from .common import UNKNOWN, Failure, Props, changed, check_inputs, is_unknown
-from .fleet import by_phone, each_phone, failure_message
+from .fleet import by_phone, each_phone, failure_message, phone_id_once
 
 if TYPE_CHECKING:
     from .._client import MaytapiClient
@@ -49,19 +48,12 @@ def check(action_: Action, news: Mapping[str, Any], env: Mapping[str, str]) -> t
 
 def _phone_ids(values: list[Any] | tuple[Any, ...], failures: list[Failure]) -> list[Any]:
     checked: list[Any] = []
+    seen: set[str] = set()
     for index, value in enumerate(values):
         if is_unknown(value):
             checked.append(value)
-            continue
-        try:
-            phone_id = _validation.phone_id(value, "phone_ids")
-        except InvalidInputError as exc:
-            failures.append(Failure(path(index), f"{exc.problem}; {exc.fix}"))
-            continue
-        if phone_id in checked:
-            failures.append(Failure(path(index), f"phone {phone_id} is listed twice"))
-            continue
-        checked.append(phone_id)
+        elif (phone_id := phone_id_once(value, path(index), seen, failures, "phone_ids")) is not None:
+            checked.append(phone_id)
     return checked
 
 

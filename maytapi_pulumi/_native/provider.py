@@ -232,8 +232,9 @@ class MaytapiProvider(p.Provider):
             outs = await self._run(
                 partial(fleet.apply, claims=deployment_claims()), client, {}, _fleet_in(props)
             )
-            _fail_if_not_applied(id_, outs, request.properties, secrets, request.urn)
-            return p.CreateResponse(id_, to_wire(_fleet_out(outs), secrets))
+            wire = to_wire(_fleet_out(outs), secrets)
+            _fail_recorded(fleet.failure(_named(request.urn), outs), id_, wire, request.properties)
+            return p.CreateResponse(id_, wire)
         elif kind in _FLEET_ACTIONS:
             id_, outs = await self._run(
                 fleet_action.create,
@@ -243,12 +244,13 @@ class MaytapiProvider(p.Provider):
                 action.answers(os.environ),
                 _named(request.urn),
             )
-            _fail_if_not_done(id_, outs, request.properties, secrets, request.urn)
+            message = fleet_action.failure(_named(request.urn), outs, request.urn)
+            _fail_recorded(message, id_, to_wire(outs, secrets), request.properties)
         else:
             id_, outs = await self._run(
                 action.create, self._action(kind), client, props, action.answers(os.environ)
             )
-            _fail_if_uncertain(id_, outs, props, secrets, request.urn)
+            _fail_recorded(action.failure(outs, request.urn), id_, to_wire(outs, secrets), request.properties)
         return p.CreateResponse(id_, to_wire(outs, secrets))
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
@@ -291,18 +293,21 @@ class MaytapiProvider(p.Provider):
             outs = await self._run(
                 partial(fleet.apply, claims=deployment_claims()), client, _fleet_in(olds), _fleet_in(news)
             )
-            _fail_if_not_applied(request.resource_id, outs, request.news, secrets, request.urn)
-            return p.UpdateResponse(to_wire(_fleet_out(outs), secrets))
+            wire = to_wire(_fleet_out(outs), secrets)
+            _fail_recorded(fleet.failure(_named(request.urn), outs), request.resource_id, wire, request.news)
+            return p.UpdateResponse(wire)
         else:
             olds, _ = from_wire(request.olds)
             answers = action.answers(os.environ)
             if kind in _FLEET_ACTIONS:
                 apply = partial(fleet_action.apply, _FLEET_ACTIONS[kind], client, olds, news, answers)
                 outs = await self._run(apply, _named(request.urn))
-                _fail_if_not_done(request.resource_id, outs, request.news, secrets, request.urn)
+                message = fleet_action.failure(_named(request.urn), outs, request.urn)
+                _fail_recorded(message, request.resource_id, to_wire(outs, secrets), request.news)
             else:
                 outs = await self._run(action.fire, self._action(kind), client, olds, news, answers)
-                _fail_if_uncertain(request.resource_id, outs, news, secrets, request.urn)
+                message = action.failure(outs, request.urn)
+                _fail_recorded(message, request.resource_id, to_wire(outs, secrets), request.news)
         return p.UpdateResponse(to_wire(outs, secrets))
 
     async def delete(self, request: p.DeleteRequest) -> None:
@@ -376,29 +381,18 @@ class RecordedFailure(MaytapiError):
         self.inputs = inputs
 
 
-def _fail_if_uncertain(
-    id_: str, outs: Mapping[str, Any], inputs: Mapping[str, Any], secrets: Collection[str], urn: str
+def _fail_recorded(
+    message: str | None, id_: str, outputs: Mapping[str, PropertyValue], inputs: Mapping[str, PropertyValue]
 ) -> None:
-    """An action whose answer was lost is recorded as uncertain, and the step fails: the next
-    preview refuses to fire it again until the user answers."""
-    if outs.get("uncertain"):
-        message = action.uncertain_message(outs["phone_id"], outs["revision"], outs["message"], urn)
-        raise RecordedFailure(message, id_, to_wire(outs, secrets), to_wire(inputs, secrets))
+    """Fail the step with `message`, when there is one, keeping its outcome: the engine records
+    `outputs` (what was applied or fired, what is uncertain), and the next `up` acts on the rest."""
+    if message:
+        raise RecordedFailure(message, id_, outputs, dict(inputs))
 
 
 def _named(urn: str) -> str:
     """A resource as messages name it: `FleetRedeploy 'all-phones'`."""
     return f"{type_of(urn).rsplit(':', 1)[-1]} {name_of(urn)!r}"
-
-
-def _fail_if_not_done(
-    id_: str, outs: Mapping[str, Any], inputs: Mapping[str, PropertyValue], secrets: Collection[str], urn: str
-) -> None:
-    """Phones whose call failed or whose answer was lost: the step fails naming them, and the
-    state keeps each phone's record."""
-    message = fleet_action.failure(_named(urn), outs, urn)
-    if message:
-        raise RecordedFailure(message, id_, to_wire(outs, secrets), dict(inputs))
 
 
 def _fleet_action_diff(
@@ -415,19 +409,22 @@ def _fleet_action_diff(
         new_ids = []
     if common.changed(olds, news, "revision") and plan.changed:
         detailed["revision"] = p.PropertyDiff(p.PropertyDiffKind.UPDATE, input_diff=False)
-    acting = plan.phones(*(s for s in action.Step if s is not action.Step.KEEP))
+    # Sets: each is looked up once per phone, and lists would make a diff of 10,000 phones O(N²).
+    acting = set(plan.phones(*(s for s in action.Step if s is not action.Step.KEEP)))
     every = len(acting) == len(plan.steps)
+    old_set, removed = set(old_ids), set(plan.removed)
     for index, phone_id in enumerate(new_ids):
-        if common.is_unknown(phone_id) or (phone_id not in old_ids and phone_id in plan.steps):
-            detailed[f"phoneIds[{index}]"] = p.PropertyDiff(p.PropertyDiffKind.ADD, input_diff=False)
+        at = camel(fleet_action.path(index))
+        if common.is_unknown(phone_id) or (phone_id not in old_set and phone_id in plan.steps):
+            detailed[at] = p.PropertyDiff(p.PropertyDiffKind.ADD, input_diff=False)
         elif phone_id in acting and not every and index < len(old_ids) and old_ids[index] == phone_id:
-            detailed[f"phoneIds[{index}]"] = p.PropertyDiff(p.PropertyDiffKind.UPDATE, input_diff=False)
+            detailed[at] = p.PropertyDiff(p.PropertyDiffKind.UPDATE, input_diff=False)
     for index, phone_id in enumerate(old_ids):
-        if phone_id in plan.removed:
+        if phone_id in removed:
+            at = camel(fleet_action.path(index))
             # A phone added where one left: that element changes from one to the other.
-            added = f"phoneIds[{index}]" in detailed
-            kind = p.PropertyDiffKind.UPDATE if added else p.PropertyDiffKind.DELETE
-            detailed[f"phoneIds[{index}]"] = p.PropertyDiff(kind, input_diff=False)
+            kind = p.PropertyDiffKind.UPDATE if at in detailed else p.PropertyDiffKind.DELETE
+            detailed[at] = p.PropertyDiff(kind, input_diff=False)
     return p.DiffResponse(
         changes=plan.changed,
         replaces=[],
@@ -479,15 +476,6 @@ def _fleet_diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> p.DiffRespo
         detailed_diff=detailed,
         delete_before_replace=False,
     )
-
-
-def _fail_if_not_applied(
-    id_: str, outs: Mapping[str, Any], inputs: Mapping[str, PropertyValue], secrets: Collection[str], urn: str
-) -> None:
-    """Phones whose write failed: the step fails naming them, and the state keeps what was applied."""
-    if outs["failed"]:
-        message = fleet.apply_failure(_named(urn), outs["failed"])
-        raise RecordedFailure(message, id_, to_wire(_fleet_out(outs), secrets), dict(inputs))
 
 
 def _settings(props: Mapping[str, PropertyValue]) -> dict[str, Any]:
