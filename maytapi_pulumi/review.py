@@ -200,7 +200,7 @@ def _per_phone(step: Step) -> list[Step]:
     if not isinstance(new_phones, Mapping):  # not known until the apply
         return [replace(step, kind=_CONFIG, label=_FLEET, op="update", new={"inputs": {"phone_id": UNKNOWN}})]
     failed = prop(old, "failed") or {}
-    phones = sorted({*old_phones, *new_phones}, key=lambda p: (not p.isdigit(), p.zfill(20)))
+    phones = sorted({*old_phones, *new_phones}, key=_phone_key)
     steps = []
     for phone in phones:
         before, after = old_phones.get(phone), new_phones.get(phone)
@@ -392,7 +392,7 @@ def _fleet_action(summary: Summary, step: Step) -> None:
     if destructive:
         summary.will_fire_destructive += len(firing)
         summary.may_fire_destructive += may
-    if destructive:  # said right after what fires
+        # said right after what fires
         clauses[0].append((f": DESTRUCTIVE, {_DESTRUCTIVE[kind].replace('the phone', 'each phone')}", False))
     segments = [seg for n, clause in enumerate(clauses) for seg in [("; ", False)] * bool(n) + clause]
     marker: Literal["fire", "may", "note"] = "fire" if firing else "may" if may else "note"
@@ -412,7 +412,7 @@ def _core(value: Any) -> Any:
 
 def _phones(ids: list[str]) -> list[Segment]:
     """`N phones (12, 13, … 511)`, each id a value; a long list shortened to its first two and last."""
-    ids = sorted(ids, key=lambda p: (not p.isdigit(), p.zfill(20)))
+    ids = sorted(ids, key=_phone_key)
     head, tail = (ids, []) if len(ids) <= _LISTED else (ids[:2], ids[-1:])
     listed: list[Segment] = [
         seg for n, p in enumerate(head) for seg in [(", ", False)] * bool(n) + [(p, True)]
@@ -502,16 +502,23 @@ def render(summary: Summary, fmt: Format = "markdown", title: str = "Maytapi") -
     return "\n".join(lines) + "\n"
 
 
+def _phone_key(phone: str) -> tuple[bool, str]:
+    """Phone ids in numeric order (zero-padded), anything else after them."""
+    return (not phone.isdigit(), phone.zfill(20))
+
+
+def _item_key(item: Item) -> tuple[int, str]:
+    return (_ORDER.index(item.marker), item.resource)
+
+
 def _rows(summary: Summary) -> list[tuple[str, list[Item]]]:
     # The engine emits steps in the order they become ready, which varies between runs.
-    rows = sorted(summary.phones.items(), key=lambda row: (not row[0].isdigit(), row[0].zfill(20)))
-    return [
-        (phone, sorted(items, key=lambda i: (_ORDER.index(i.marker), i.resource))) for phone, items in rows
-    ]
+    rows = sorted(summary.phones.items(), key=lambda row: _phone_key(row[0]))
+    return [(phone, sorted(items, key=_item_key)) for phone, items in rows]
 
 
 def _fleets(summary: Summary) -> list[Item]:
-    return sorted(summary.fleets, key=lambda i: (_ORDER.index(i.marker), i.resource))
+    return sorted(summary.fleets, key=_item_key)
 
 
 def _marker(item: Item) -> str:

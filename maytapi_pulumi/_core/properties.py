@@ -281,10 +281,15 @@ _ACTION_OPERATIONS = (
         "1 per action answered `not-happened`",
     ),
 )
-_ACTION_IMPORT = (
-    "Nothing to import: an action has no state on Maytapi. Declare it with `fire_on_create` `false` to "
-    "record the current revision without a call."
-)
+def _action_import(recorded: str) -> str:
+    return (
+        "Nothing to import: an action has no state on Maytapi. Declare it with `fire_on_create` "
+        f"`false` to record the current revision {recorded}without a call."
+    )
+
+
+_ACTION_IMPORT = _action_import("")
+_FLEET_ACTION_IMPORT = _action_import("for every phone ")
 
 REDEPLOY = Kind(
     "Redeploy",
@@ -490,13 +495,6 @@ _FLEET_ACTION_OPERATIONS = (
         "1 per phone, then 1 per failed phone",
     ),
     Operation(
-        "`wait_until_ready=True` (FleetRedeploy)",
-        "each redeployed phone is polled until ready, 8 at a time, within one `ready_timeout` for "
-        "all; a phone not ready in time (or whose turn came after it, not redeployed) fails the "
-        "`up`, named, and is redeployed by the next one",
-        "1 per phone, and its `/status` polls",
-    ),
-    Operation(
         "some answers lost (read timeout, connection dropped)",
         "those phones recorded as `uncertain` and named in the failed `up`; the next preview refuses "
         "until each is answered",
@@ -511,9 +509,14 @@ _FLEET_ACTION_OPERATIONS = (
     Operation("destroy", "nothing: an action cannot be undone", "0"),
     Operation("refresh", "nothing to read: the records are kept", "0"),
 )
-_FLEET_ACTION_IMPORT = (
-    "Nothing to import: an action has no state on Maytapi. Declare it with `fire_on_create` `false` to "
-    "record the current revision for every phone without a call."
+_FLEET_REDEPLOY_OPERATIONS = (
+    Operation(
+        "`wait_until_ready=True`",
+        "each redeployed phone is polled until ready, 8 at a time, within one `ready_timeout` for "
+        "all; a phone not ready in time (or whose turn came after it, not redeployed) fails the "
+        "`up`, named, and is redeployed by the next one",
+        "1 per phone, and its `/status` polls",
+    ),
 )
 FLEET_REDEPLOY = Kind(
     "FleetRedeploy",
@@ -521,7 +524,7 @@ FLEET_REDEPLOY = Kind(
     "`GET /{phone_id}/redeploy` for each." + _ONE_ACTION_FOR_MANY,
     _FLEET_ACTION_INPUTS + _FLEET_REDEPLOY_INPUTS,
     _FLEET_ACTION_OUTPUTS,
-    operations=_FLEET_ACTION_OPERATIONS,
+    operations=_FLEET_ACTION_OPERATIONS + _FLEET_REDEPLOY_OPERATIONS,
     import_doc=_FLEET_ACTION_IMPORT,
 )
 FLEET_FACTORY_RESET = Kind(
@@ -531,7 +534,7 @@ FLEET_FACTORY_RESET = Kind(
     + _ONE_ACTION_FOR_MANY,
     _FLEET_ACTION_INPUTS,
     _FLEET_ACTION_OUTPUTS,
-    operations=tuple(o for o in _FLEET_ACTION_OPERATIONS if "FleetRedeploy" not in o.situation),
+    operations=_FLEET_ACTION_OPERATIONS,
     import_doc=_FLEET_ACTION_IMPORT,
 )
 FLEET_LOGOUT = Kind(
@@ -540,7 +543,7 @@ FLEET_LOGOUT = Kind(
     "each phone then shows a QR code until it is scanned again." + _ONE_ACTION_FOR_MANY,
     _FLEET_ACTION_INPUTS,
     _FLEET_ACTION_OUTPUTS,
-    operations=tuple(o for o in _FLEET_ACTION_OPERATIONS if "FleetRedeploy" not in o.situation),
+    operations=_FLEET_ACTION_OPERATIONS,
     import_doc=_FLEET_ACTION_IMPORT,
 )
 FLEET_ACTIONS = (FLEET_REDEPLOY, FLEET_FACTORY_RESET, FLEET_LOGOUT)
