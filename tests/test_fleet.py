@@ -16,9 +16,10 @@ from devtools.bench import most_in_flight
 from devtools.emulator import RunningEmulator
 from devtools.stack import Project
 from maytapi_pulumi import MaytapiClient, MaytapiError, Settings
-from maytapi_pulumi._core import fleet
-from maytapi_pulumi._core.common import UNKNOWN
+from maytapi_pulumi._core import fleet, fleet_action
+from maytapi_pulumi._core.common import UNKNOWN, Failure
 from maytapi_pulumi._core.hands import Claims
+from maytapi_pulumi._endpoints import Action
 from tests.conftest import PREVIEWED, Calls, Family, phones, summary
 
 A, B, C = "https://a.example.com/hook", "https://b.example.com/hook", "https://c.example.com/hook"
@@ -62,6 +63,19 @@ def test_check_refuses_more_phones_than_a_fleet_holds_and_says_how_to_split_them
     assert [f.property for f in failures] == ["phones"]
     assert failures[0].reason.startswith("10,001 phones; a Fleet holds at most 10,000")
     assert "split them into several Fleets of at most 10,000 phones each" in failures[0].reason
+
+
+def test_a_fleet_action_is_capped_as_a_fleet_is() -> None:
+    # its per-phone records are one map in the state, which the engine copies as a Fleet's phones
+    def check(n: int) -> list[Failure]:
+        news = {"phone_ids": [str(i) for i in range(n)], "revision": "1"}
+        return fleet_action.check(Action.REDEPLOY, news, {})[1]
+
+    assert check(fleet.MAX_PHONES) == []
+    [failure] = check(fleet.MAX_PHONES + 1)
+    assert failure.property == "phone_ids"
+    assert failure.reason.startswith("10,001 phones; a fleet action holds at most 10,000")
+    assert "split them into several fleet actions of at most 10,000 phones each" in failure.reason
 
 
 def test_check_passes_unknowns_through() -> None:

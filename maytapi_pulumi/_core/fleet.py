@@ -33,11 +33,24 @@ _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="maytapi-flee
 
 Phones = dict[str, Props]  # phone id → {"webhook", "ack_delivery"}
 
-# The most phones one Fleet holds. Pulumi's engine (v3.277) copies a resource's map once per key
-# each time it reports a step, so a step costs O(N²) in the size of `phones`: a no-op `up` of a
+# The most phones one Fleet, or one fleet action, holds. Pulumi's engine (v3.277) copies a
+# resource's map once per key each time it reports a step, so a step costs O(N²) in the size of
+# `phones` (a fleet action's output map too): a no-op `up` of a
 # 10,000-phone Fleet took about 70 CPU-seconds (under 4 with that copy made once), and twice the
 # phones cost four times that. Several Fleets of at most this size cost the sum of their own.
 MAX_PHONES = 10_000
+
+
+def over_cap(count: int, one: str, several: str) -> str | None:
+    """Why `count` phones are too many for one resource (`one`: "a Fleet"), and how to split
+    them; None within MAX_PHONES."""
+    if count <= MAX_PHONES:
+        return None
+    return (
+        f"{count:,} phones; {one} holds at most {MAX_PHONES:,} (the engine's work on one resource "
+        f"grows with the square of its size); split them into several {several} of at most {MAX_PHONES:,} "
+        "phones each, e.g. by ranges of phone ids, each phone in one of them"
+    )
 
 
 def path(phone_id: str, field: str | None = None) -> str:
@@ -71,12 +84,7 @@ def check(news: Mapping[str, Any]) -> tuple[Props, list[Failure]]:
         return inputs, failures
     if not isinstance(phones, Mapping):
         return inputs, [*failures, Failure("phones", "phones is not a map of phone id to config")]
-    if len(phones) > MAX_PHONES:
-        too_many = (
-            f"{len(phones):,} phones; a Fleet holds at most {MAX_PHONES:,} (the engine's work on one resource "
-            f"grows with the square of its size); split them into several Fleets of at most {MAX_PHONES:,} "
-            "phones each, e.g. by ranges of phone ids, each phone in one of them"
-        )
+    if too_many := over_cap(len(phones), "a Fleet", "Fleets"):
         return inputs, [*failures, Failure("phones", too_many)]
     checked: Phones = {}
     seen: set[str] = set()

@@ -19,7 +19,7 @@ from .._errors import MaytapiError
 from . import action
 from .action import UNCERTAIN_ENV, Answers, Step
 from .common import UNKNOWN, Failure, Props, changed, check_inputs, is_unknown
-from .fleet import by_phone, each_phone, failure_message, phone_id_once
+from .fleet import by_phone, each_phone, failure_message, over_cap, phone_id_once
 
 if TYPE_CHECKING:
     from .._client import MaytapiClient
@@ -40,6 +40,8 @@ def check(action_: Action, news: Mapping[str, Any], env: Mapping[str, str]) -> t
     phone_ids = inputs.get("phone_ids")
     if phone_ids is not None and phone_ids is not UNKNOWN:
         if isinstance(phone_ids, (list, tuple)):
+            if too_many := over_cap(len(phone_ids), "a fleet action", "fleet actions"):
+                return inputs, [*failures, Failure("phone_ids", too_many)]
             inputs["phone_ids"] = _phone_ids(phone_ids, failures)
         else:
             failures.append(Failure("phone_ids", f"{phone_ids!r} is not a list of phone ids"))

@@ -281,6 +281,8 @@ _ACTION_OPERATIONS = (
         "1 per action answered `not-happened`",
     ),
 )
+
+
 def _action_import(recorded: str) -> str:
     return (
         "Nothing to import: an action has no state on Maytapi. Declare it with `fire_on_create` "
@@ -464,7 +466,8 @@ _ONE_ACTION_FOR_MANY = (
 _FLEET_ACTION_OPERATIONS = (
     Operation(
         "preview / check",
-        "inputs validated; a bad phone id, or one listed twice, fails naming `phone_ids[i]` and the fix",
+        "inputs validated; a bad phone id, or one listed twice, fails naming `phone_ids[i]` and the "
+        "fix; more than 10,000 phones fail naming `phone_ids` and how to split them",
         "0",
     ),
     Operation("create, `fire_on_create=True`", "fires once on each phone, 8 at a time", "1 per phone"),
