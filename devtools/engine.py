@@ -26,7 +26,6 @@ are written into ``.venv/bin``; ``pip install`` puts the native provider's plugi
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import re
 import shutil
@@ -38,6 +37,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from devtools import nodejs
+from devtools.cache import digest, user_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 # The project's virtualenv, which `./dev` creates while this module, run by the system's python3,
@@ -73,11 +75,6 @@ GCFLAGS = (
 )
 
 
-def user_cache() -> Path:
-    """Where the project keeps what outlives a checkout (builds, virtualenvs): one per machine."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "maytapi-pulumi"
-
-
 class SetupError(Exception):
     """The engine could not be provided; the message says what to do."""
 
@@ -98,13 +95,9 @@ class Tool:
     def cache_dir(self) -> Path:
         """Keyed by the content of its sources (go.mod holds the versions), so editing the
         language host or a pin builds anew while an unchanged checkout reuses the build."""
-        digest = hashlib.sha256((ACTIONLINT if self.name == "actionlint" else " ".join(GCFLAGS)).encode())
-        for source in self.sources:
-            base = MODULE / source
-            for path in sorted([base] if base.is_file() else base.rglob("*")):
-                if path.is_file():
-                    digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-        return user_cache() / "engine" / f"{self.name}-{digest.hexdigest()[:12]}"
+        seed = (ACTIONLINT if self.name == "actionlint" else " ".join(GCFLAGS)).encode()
+        key = digest([MODULE / source for source in self.sources], seed)
+        return user_cache() / "engine" / f"{self.name}-{key[:12]}"
 
 
 _GO_MODULE = ("go.mod", "go.sum")
@@ -410,8 +403,6 @@ def write_provider_launcher() -> None:
 
 
 def _pack_nodejs_sdk() -> Path:
-    from devtools import nodejs  # which builds on this module's user_cache
-
     try:
         return nodejs.sdk_tarball()
     except RuntimeError as exc:

@@ -13,17 +13,13 @@ Standard library only: devtools/engine.py, which runs before the virtualenv exis
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import shutil
-import subprocess
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from devtools.engine import user_cache
+from devtools.cache import digest, once, run, user_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 PINS = ROOT / "devtools" / "node"
@@ -35,29 +31,6 @@ def npm() -> str:
     if found is None:
         raise RuntimeError("npm is not on PATH: install Node.js >= 18 (https://nodejs.org)")
     return found
-
-
-def _run(*args: str | Path, cwd: Path) -> None:
-    done = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=900)
-    if done.returncode != 0:
-        raise RuntimeError(f"`{' '.join(map(str, args))}` failed in {cwd}:\n{done.stdout}\n{done.stderr}")
-
-
-@contextmanager
-def _once(directory: Path, key: str) -> Iterator[bool]:
-    """Whether `directory` must be (re)made for `key`; one process at a time makes it (test
-    workers share it), and it counts as made only once the block has run without error."""
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    with (directory.parent / f".{directory.name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        stamp = directory / ".made-for"
-        fresh = stamp.exists() and stamp.read_text() == key
-        if not fresh:
-            shutil.rmtree(directory, ignore_errors=True)
-            directory.mkdir(parents=True)
-        yield not fresh
-        if not fresh:
-            stamp.write_text(key)
 
 
 def pinned() -> dict[str, str]:
@@ -80,22 +53,13 @@ def pinned_modules() -> Path:
     """node_modules of devtools/node, installed by `npm ci` once per lock file."""
     lock = (PINS / "package-lock.json").read_bytes()
     home = user_cache() / "node" / f"pins-{hashlib.sha256(lock).hexdigest()[:12]}"
-    with _once(home, hashlib.sha256(lock).hexdigest()) as make:
+    with once(home) as make:
         if make:
             for name in ("package.json", "package-lock.json"):
                 shutil.copy(PINS / name, home)
-            _run(npm(), "ci", "--no-audit", "--no-fund", "--ignore-scripts", cwd=home)
+            run(npm(), "ci", "--no-audit", "--no-fund", "--ignore-scripts", cwd=home)
     _prune("pins", keep=2)
     return home / "node_modules"
-
-
-def _digest(*paths: Path) -> str:
-    digest = hashlib.sha256()
-    for base in paths:
-        for path in sorted([base] if base.is_file() else base.rglob("*")):
-            if path.is_file() and not {"node_modules", "bin"} & set(path.relative_to(base).parts):
-                digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 def sdk_tarball() -> Path:
@@ -103,17 +67,19 @@ def sdk_tarball() -> Path:
     package = json.loads((SDK / "package.json").read_text())
     home = ROOT / ".work" / "sdk" / "nodejs"
     tarball = home / f"{package['name']}-{package['version']}.tgz"
-    with _once(home, _digest(SDK, PINS / "package-lock.json")) as make:
+    with once(
+        home, digest([SDK, PINS / "package-lock.json"], skip=frozenset({"node_modules", "bin"}))
+    ) as make:
         if make:
             modules = pinned_modules()
             with tempfile.TemporaryDirectory() as tmp:
                 build = Path(tmp) / "nodejs"
                 shutil.copytree(SDK, build)
                 (build / "node_modules").symlink_to(modules)
-                _run(modules / ".bin" / "tsc", "--project", ".", cwd=build)
+                run(modules / ".bin" / "tsc", "--project", ".", cwd=build)
                 for name in ("package.json", "README.md"):
                     shutil.copy(build / name, build / "bin")
-                _run(npm(), "pack", "--loglevel=error", "--pack-destination", home, cwd=build / "bin")
+                run(npm(), "pack", "--loglevel=error", "--pack-destination", home, cwd=build / "bin")
     return tarball
 
 
@@ -121,16 +87,15 @@ def installed(package_json: Path, *packages: str) -> Path:
     """node_modules of `npm install <packages>` in a project with this package.json, and
     @pulumi/pulumi, TypeScript and Node's types at the versions devtools/node pins (a user gets
     the newest npm serves in package.json's ranges). Made once per content; programs link to it."""
-    digest = hashlib.sha256(package_json.read_bytes())
+    hashed = hashlib.sha256(package_json.read_bytes())
     for package in packages:
-        digest.update(b"\0" + (Path(package).read_bytes() if Path(package).is_file() else package.encode()))
-    key = digest.hexdigest()
-    home = user_cache() / "node" / f"program-{key[:12]}"
-    with _once(home, key) as make:
+        hashed.update(b"\0" + (Path(package).read_bytes() if Path(package).is_file() else package.encode()))
+    home = user_cache() / "node" / f"program-{hashed.hexdigest()[:12]}"
+    with once(home) as make:
         if make:
             shutil.copy(package_json, home / "package.json")
             versions = [f"{name}@{version}" for name, version in pinned().items()]
-            _run(
+            run(
                 npm(),
                 "install",
                 "--no-audit",

@@ -12,56 +12,34 @@ two test files need (the package with `pulumi` at its floor) is built once."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
-import shutil
-import subprocess
 import sys
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-from devtools.engine import user_cache
+from devtools.cache import digest, once, run, user_cache
 from devtools.stack import ROOT
 
 SDK_PYTHON = ROOT / "sdk" / "python"
 
 
-def run(*command: str | Path, cwd: Path = ROOT) -> None:
-    done = subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True, timeout=600)
-    if done.returncode != 0:
-        raise AssertionError(f"{' '.join(map(str, command))} failed:\n{done.stdout}\n{done.stderr}")
-
-
 def cache() -> Path:
     """This checkout's cache: its key covers the package, the generated SDK and their pins."""
-    digest = hashlib.sha256()
-    for path in sorted(
+    key = digest(sorted(
         [*(ROOT / "maytapi_pulumi").rglob("*.py"), *(SDK_PYTHON / "pulumi_maytapi").rglob("*.py"),
          ROOT / "pyproject.toml", ROOT / "constraints.txt", SDK_PYTHON / "pyproject.toml"]
-    ):  # fmt: skip
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-    return ROOT / ".work" / "venvs" / digest.hexdigest()[:12]
-
-
-@contextlib.contextmanager
-def _alone(path: Path) -> Iterator[None]:
-    """While `path` is built: test files on other xdist workers may want it at the same time."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{path}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+    ))  # fmt: skip
+    return ROOT / ".work" / "venvs" / key[:12]
 
 
 def wheel(source: Path = ROOT) -> Path:
     """The wheel built from `source` (the package, or the generated SDK), kept in the cache."""
     wheels = cache() / f"wheel-{source.relative_to(ROOT).as_posix().replace('/', '-') or 'package'}"
-    with _alone(wheels):
-        if not list(wheels.glob("*.whl")):
-            shutil.rmtree(wheels, ignore_errors=True)
+    with once(wheels) as make:
+        if make:
             run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, source)
-        (built,) = wheels.glob("*.whl")
+    (built,) = wheels.glob("*.whl")
     return built
 
 
@@ -80,11 +58,9 @@ def _requires(built: Path) -> list[str]:
 def _built(venv: Path, fill: Callable[[Path], None]) -> Path:
     """`venv` (or a wheelhouse), built in place by `fill` (a virtualenv cannot be moved)
     unless a complete one is already there."""
-    with _alone(venv):
-        if not (venv / ".complete").exists():
-            shutil.rmtree(venv, ignore_errors=True)
+    with once(venv) as make:
+        if make:
             fill(venv)
-            (venv / ".complete").touch()
     return venv
 
 
