@@ -18,7 +18,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -60,20 +60,7 @@ class RunningEmulator:
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         }
         self._session = requests.Session()
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
-        assert self.process.stdout is not None
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=drain, args=(self.process.stdout, lines), daemon=True).start()
-        try:
-            line = lines.get(timeout=startup_timeout)
-        except queue.Empty:
-            line = ""
-        ready = _READY.match(line.strip())
-        if ready is None:
-            self.stop()
-            raise RuntimeError(
-                f"emulator did not start (exit code {self.process.returncode}, first line {line!r})"
-            )
+        self.process, ready = start_server(command, _READY, env=env, timeout=startup_timeout)
         self.root_url = ready.group(1)
         self.base_url = f"{self.root_url}/api"
         self.api_url = f"{self.base_url}/{product_id}"
@@ -168,8 +155,40 @@ def stop(process: subprocess.Popen[str], timeout: float = 10.0) -> int:
     return process.returncode
 
 
+def start_server(
+    command: list[str],
+    ready: re.Pattern[str],
+    *,
+    on_stderr: bool = False,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 30.0,
+) -> tuple[subprocess.Popen[str], re.Match[str]]:
+    """A server started, once a line of its output (stdout, or stderr `on_stderr`) matches
+    `ready`, which says where it listens; its output is read on for good, so that its pipe never
+    fills. One that exits, or prints nothing for `timeout` seconds, is stopped, and the error
+    quotes its last lines."""
+    pipe, quiet = subprocess.PIPE, subprocess.DEVNULL
+    process = subprocess.Popen(
+        command, stdout=quiet if on_stderr else pipe, stderr=pipe if on_stderr else None, text=True, env=env
+    )
+    stream = process.stderr if on_stderr else process.stdout
+    assert stream is not None
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=drain, args=(stream, lines), daemon=True).start()
+    said: list[str] = []
+    try:
+        while line := lines.get(timeout=timeout):
+            said.append(line)
+            if match := ready.search(line.strip()):
+                return process, match
+    except queue.Empty:
+        pass
+    stop(process)
+    raise RuntimeError(f"{command[0]} did not start (exit code {process.returncode}): {''.join(said[-5:])!r}")
+
+
 def drain(stream: IO[str], lines: queue.Queue[str]) -> None:
-    # Keep reading so the emulator can never block on a full pipe.
+    # Keep reading so the server can never block on a full pipe.
     for line in stream:
         lines.put(line)
     lines.put("")  # end of output: the emulator exited

@@ -11,18 +11,15 @@ with RunningS3() as s3:
 
 from __future__ import annotations
 
-import queue
 import re
-import subprocess
 import sys
-import threading
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import boto3
 
-from devtools.emulator import drain, stop
+from devtools.emulator import start_server, stop
 
 _READY = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
 REGION = "us-east-1"
@@ -42,27 +39,8 @@ class RunningS3:
 
     def __init__(self, startup_timeout: float = 30.0) -> None:
         server = Path(sys.executable).with_name("moto_server")
-        self.process = subprocess.Popen(
-            [str(server), "-H", "127.0.0.1", "-p", "0"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stderr is not None
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=drain, args=(self.process.stderr, lines), daemon=True).start()
-        ready = None
-        try:
-            while ready is None:
-                line = lines.get(timeout=startup_timeout)
-                if not line:
-                    break
-                ready = _READY.search(line)
-        except queue.Empty:
-            pass
-        if ready is None:
-            self.stop()
-            raise RuntimeError(f"moto_server did not start (exit code {self.process.returncode})")
+        command = [str(server), "-H", "127.0.0.1", "-p", "0"]
+        self.process, ready = start_server(command, _READY, on_stderr=True, timeout=startup_timeout)
         self.url = ready.group(1)
         self.endpoint = self.url.removeprefix("http://")
 
