@@ -87,7 +87,6 @@ NATIVE_RATIO_MAX, NATIVE_TIMED, NATIVE_IN_FLIGHT_MIN = 0.8, ("create", "update",
 LIMIT_RATIO_MAX = 1.25
 IN_FLIGHT = 8  # the core's pool (maytapi_pulumi._core.fleet.WORKERS); the limit's direct loop keeps as many
 FLEETS = ("fleet-dyn", "fleet-py", "fleet-yaml")
-FLEET_SCENARIOS = SCENARIOS  # with a FleetRedeploy over the phones from add_actions on: the fleet-wide fire
 # Every Fleet operation that calls the API, under latency: each must keep IN_FLIGHT calls open.
 FLEET_LATENCY_SCENARIOS = ("create", "refresh", "update", "destroy", "import")
 IMPORTABLE = ("fleet-py", "fleet-yaml")  # `pulumi import` serves native resources only
@@ -1006,12 +1005,12 @@ def bench_size(
                     results.sizes.append(measure_sizes(real, ":PhoneConfig"))
                 if scenario == "add_actions":
                     results.sizes.append(measure_sizes(real, ":Redeploy"))
-            if scenario in FLEET_SCENARIOS:
-                rows = run_fleet_scenario(scenario, group, emu, log, floor_s=row.floor_s if row else None)
-                if wanted:
-                    results.fleet_rows += rows
-                if scenario == "create":
-                    results.fleet_sizes += [measure_fleet_size(name, f) for name, f in group.big.items()]
+            # every scenario, a Fleet's too: from add_actions on, its FleetRedeploy fires fleet-wide
+            rows = run_fleet_scenario(scenario, group, emu, log, floor_s=row.floor_s if row else None)
+            if wanted:
+                results.fleet_rows += rows
+            if scenario == "create":
+                results.fleet_sizes += [measure_fleet_size(name, f) for name, f in group.big.items()]
 
 
 def bench_latency(n: int, latency_ms: float, results: Results, others: Sequence[str] = OTHERS) -> None:
