@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -140,18 +141,18 @@ func (h *goHost) GetRequiredPackages(
 ) (*pulumirpc.GetRequiredPackagesResponse, error) {
 	dir := req.GetInfo().GetProgramDirectory()
 	found := &pulumirpc.GetRequiredPackagesResponse{}
-	var goMod struct{ Require []module }
-	if err := goJSON(ctx, dir, &goMod, "mod", "edit", "-json"); err != nil {
+	goMod, err := goJSON[struct{ Require []module }](ctx, &h.Host, dir, "mod", "edit", "-json")
+	if err != nil || len(goMod) != 1 {
 		return found, nil // not a module yet: Run and InstallDependencies say what is wrong
 	}
 	list := []string{"list", "-m", "-json"}
-	for _, required := range goMod.Require {
+	for _, required := range goMod[0].Require {
 		if !required.Indirect {
 			list = append(list, required.Path)
 		}
 	}
-	var modules []module
-	if err := goJSON(ctx, dir, &modules, list...); err != nil {
+	modules, err := goJSON[module](ctx, &h.Host, dir, list...)
+	if err != nil {
 		return found, nil
 	}
 	for _, m := range modules {
@@ -176,27 +177,25 @@ func (h *goHost) GetRequiredPackages(
 	return found, nil
 }
 
-// goJSON runs `go <args>` in dir and decodes its JSON output: one value, or a stream of them
-// into a slice.
-func goJSON(ctx context.Context, dir string, into any, args ...string) error {
-	cmd := exec.CommandContext(ctx, "go", args...)
+// goJSON runs `go <args>` in dir, a child of the host like any other, and decodes the stream
+// of JSON values it prints.
+func goJSON[T any](ctx context.Context, h *langhost.Host, dir string, args ...string) ([]T, error) {
+	var out bytes.Buffer
+	cmd := h.Command(ctx, "go", args...)
 	cmd.Dir = dir
-	out, err := cmd.Output()
-	if err != nil {
-		return err
+	cmd.Stdout, cmd.Stderr = &out, io.Discard
+	if err := h.Execute(cmd); err != nil {
+		return nil, err
 	}
-	if modules, ok := into.(*[]module); ok {
-		decoder := json.NewDecoder(bytes.NewReader(out))
-		for decoder.More() {
-			var m module
-			if err := decoder.Decode(&m); err != nil {
-				return err
-			}
-			*modules = append(*modules, m)
+	var values []T
+	for decoder := json.NewDecoder(&out); decoder.More(); {
+		var value T
+		if err := decoder.Decode(&value); err != nil {
+			return nil, err
 		}
-		return nil
+		values = append(values, value)
 	}
-	return json.Unmarshal(out, into)
+	return values, nil
 }
 
 // InstallDependencies resolves and downloads the program's modules, for `pulumi install` and
