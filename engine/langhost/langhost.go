@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -122,8 +123,12 @@ func (h *Host) Command(ctx context.Context, name string, args ...string) *exec.C
 	ctx, cancel := context.WithCancel(ctx)
 	context.AfterFunc(h.stopped, cancel)
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.SysProcAttr = ownProcessGroup()
-	cmd.Cancel = func() error { return killProcessGroup(cmd.Process) }
+	cmdutil.RegisterProcessGroup(cmd)
+	cmd.Cancel = func() error {
+		err := cmdutil.KillChildren(cmd.Process.Pid) // its whole group; on Windows, its children
+		_ = cmd.Process.Kill()                       // on Windows, the child itself (done already elsewhere)
+		return err
+	}
 	cmd.Env = os.Environ()
 	// Pipes rather than the host's own descriptors: Node.js may make those non-blocking.
 	cmd.Stdout, cmd.Stderr = struct{ io.Writer }{os.Stdout}, struct{ io.Writer }{os.Stderr}
